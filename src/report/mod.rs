@@ -1,0 +1,95 @@
+//! What a run found, and its renderings: step outputs, job summary, annotations, PR comment.
+//!
+//! Renders; never fetches. The pipeline fills a [`Report`]; the front doors write it out.
+
+pub mod comment;
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::types::Stage;
+
+/// One test case's result, as the `test-results` output lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct TestResult {
+    /// The case's name.
+    pub name: String,
+    /// Whether every expectation held (and utilization was within the limit).
+    pub passed: bool,
+    /// ComputeUtilization reported by TestFunction.
+    pub compute_utilization: Option<u32>,
+    /// FunctionOutput, parsed when it is JSON.
+    pub output: Option<serde_json::Value>,
+    /// FunctionExecutionLogs.
+    pub logs: Vec<String>,
+    /// FunctionErrorMessage, or why the case failed to run.
+    pub error: Option<String>,
+    /// Readable differences from `expect` (empty when passed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub diff: Vec<String>,
+}
+
+/// Final state of one function after the pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct FunctionReport {
+    /// Function name.
+    pub name: String,
+    /// The function's ARN (same for both stages), when known.
+    pub function_arn: Option<String>,
+    /// `LIVE` after a publish (or when LIVE already held this code), else `DEVELOPMENT`.
+    #[serde(serialize_with = "ser_stage")]
+    pub stage: Stage,
+    /// ETag of that stage, as DescribeFunction returns it.
+    pub etag: Option<String>,
+    /// FunctionMetadata.Status of that stage (UNPUBLISHED / UNASSOCIATED / DEPLOYED).
+    pub status: Option<String>,
+    /// True when PublishFunction succeeded in this run.
+    pub published: bool,
+    /// True when code or config was created or updated in this run.
+    pub changed: bool,
+    /// Highest ComputeUtilization over the tests.
+    pub compute_utilization: Option<u32>,
+    /// Every test case's result.
+    pub test_results: Vec<TestResult>,
+    /// Why this function failed, when it did (one line).
+    pub error: Option<String>,
+    /// Wall time spent on this function.
+    #[serde(skip)]
+    pub duration: Duration,
+}
+
+fn ser_stage<S: serde::Serializer>(stage: &Stage, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(stage.as_str())
+}
+
+impl FunctionReport {
+    /// True when the function ended without error.
+    pub fn succeeded(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+/// Everything one run did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Report {
+    /// One entry per function, in plan order.
+    pub functions: Vec<FunctionReport>,
+    /// Manifest path when the run came from one.
+    pub manifest: Option<String>,
+    /// Commit the run was for (`GITHUB_SHA`).
+    pub sha: Option<String>,
+    /// Link to the workflow run.
+    pub run_url: Option<String>,
+    /// The PR comment's `html_url`, when one was written.
+    pub comment_url: Option<String>,
+}
+
+impl Report {
+    /// True when every function succeeded.
+    pub fn succeeded(&self) -> bool {
+        self.functions.iter().all(FunctionReport::succeeded)
+    }
+}
