@@ -1,1 +1,213 @@
-//! cli (being written).
+//! The command line: clap subcommands, and the one place that runs a [`Plan`] and writes its report
+//! for every front door (`action`, `publish`, `demo`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Arg, ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
+
+use crate::aws::CloudFront;
+use crate::emulator::EmulatorArgs;
+use crate::github::Commenter;
+use crate::inputs::{self, Context, INPUTS, InputError, RawInputs};
+use crate::localtest::TestArgs;
+use crate::pipeline::{self, OnDone};
+use crate::plan::Plan;
+use crate::report::{Report, outputs, summary};
+
+/// cloudfront-publish: test CloudFront Functions and publish exactly the version that was tested.
+#[derive(Debug, Parser)]
+#[command(name = "cloudfront-publish", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; without one, run as a GitHub Action (reads INPUT_* variables).
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Run as a GitHub Action: read INPUT_* variables, run the pipeline, write outputs and summary.
+    Action,
+    /// Run the pipeline from a terminal; every action input is a --flag.
+    Publish(PublishArgs),
+    /// Run a function locally in the embedded runtime against events or test cases.
+    Test(TestArgs),
+    /// Serve a local CloudFront Functions API that AWS SDKs and the CLI talk to.
+    Emulator(EmulatorArgs),
+    /// Run the whole pipeline on a bundled example against an in-process emulator.
+    Demo,
+}
+
+/// `publish` flags: one `--kebab-case` flag per action input, generated from [`INPUTS`].
+#[derive(Debug, Clone, Default)]
+pub struct PublishArgs(pub RawInputs);
+
+impl FromArgMatches for PublishArgs {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut raw = RawInputs::default();
+        for (name, _, _) in INPUTS {
+            if let Some(v) = m.get_one::<String>(name) {
+                raw.set(name, v.clone());
+            }
+        }
+        Ok(Self(raw))
+    }
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl Args for PublishArgs {
+    fn augment_args(cmd: Command) -> Command {
+        cmd.args(INPUTS.iter().map(|(name, default, help)| {
+            let help = if default.is_empty() { (*help).to_owned() } else { format!("{help} [default: {default}]") };
+            let arg = Arg::new(*name).long(*name).value_name("VALUE").help(help);
+            // The token is usually in the environment already; never echo it in help.
+            if *name == "github-token" { arg.env("GITHUB_TOKEN").hide_env_values(true) } else { arg }
+        }))
+    }
+    fn augment_args_for_update(cmd: Command) -> Command {
+        Self::augment_args(cmd)
+    }
+}
+
+/// How results are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Workflow commands (`::group::`, `::error`), for the Actions log.
+    Actions,
+    /// Plain progress lines, for a terminal.
+    Terminal,
+}
+
+/// Prints a bad input as one line (an `::error` in Actions) and returns exit code 1.
+pub fn input_failure(style: Style, e: &InputError) -> ExitCode {
+    match style {
+        Style::Actions => println!("{}", outputs::annotation("error", Some(&e.title()), &e.to_string())),
+        Style::Terminal => eprintln!("error: {e}"),
+    }
+    ExitCode::FAILURE
+}
+
+/// Builds the plan from raw inputs and the environment, then runs it.
+pub async fn run_inputs(raw: RawInputs, style: Style) -> ExitCode {
+    let env = |k: &str| std::env::var(k).ok();
+    let ctx = Context::from_env(&env);
+    match inputs::plan(&raw, &ctx) {
+        Ok(plan) => {
+            let files = RunnerFiles::from_env();
+            match CloudFront::connect(&plan.aws).await {
+                Ok(cf) => run_plan(&plan, &cf, style, &files).await.0,
+                Err(e) => {
+                    let msg = format!("AWS credentials: {e}");
+                    print_error(style, "AWS credentials", &msg);
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Err(e) => input_failure(style, &e),
+    }
+}
+
+/// Where a run writes its outputs and summary (`$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`).
+#[derive(Debug, Clone, Default)]
+pub struct RunnerFiles {
+    /// `$GITHUB_OUTPUT`.
+    pub output: Option<PathBuf>,
+    /// `$GITHUB_STEP_SUMMARY`.
+    pub summary: Option<PathBuf>,
+}
+
+impl RunnerFiles {
+    /// Reads the two paths from the environment.
+    pub fn from_env() -> Self {
+        let path = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+        Self { output: path("GITHUB_OUTPUT"), summary: path("GITHUB_STEP_SUMMARY") }
+    }
+}
+
+fn print_error(style: Style, title: &str, msg: &str) {
+    match style {
+        Style::Actions => println!("{}", outputs::annotation("error", Some(title), msg)),
+        Style::Terminal => eprintln!("error: {msg}"),
+    }
+}
+
+fn print_warning(style: Style, title: &str, msg: &str) {
+    match style {
+        Style::Actions => println!("{}", outputs::annotation("warning", Some(title), msg)),
+        Style::Terminal => eprintln!("warning: {msg}"),
+    }
+}
+
+/// Runs a plan and writes everything a run leaves behind: progress, outputs, summary, annotations,
+/// PR comment. Exit 0 only when every function succeeded.
+pub async fn run_plan(plan: &Plan, cf: &CloudFront, style: Style, files: &RunnerFiles) -> (ExitCode, Report) {
+    let commenter = Commenter::new(&plan.github);
+    let on_done: OnDone = Arc::new(move |f| match style {
+        Style::Actions => {
+            println!("::group::{} ({})", f.name, if f.succeeded() { "ok" } else { "failed" });
+            for s in &f.steps {
+                println!("{s}");
+            }
+            println!("::endgroup::");
+        }
+        Style::Terminal => {
+            let mark = if f.succeeded() { "✓" } else { "✗" };
+            let what = if f.published {
+                "published to LIVE".to_owned()
+            } else if f.succeeded() {
+                format!("{} ({})", f.note.as_deref().unwrap_or("up to date"), f.stage)
+            } else {
+                "failed".to_owned()
+            };
+            eprintln!("{mark} {} {what} in {:.1}s", f.name, f.duration.as_secs_f64());
+        }
+    });
+    let (report, warnings) = pipeline::execute(plan, cf, commenter.as_ref(), on_done).await;
+
+    for f in &report.functions {
+        if let Some(e) = &f.error {
+            print_error(style, &format!("cloudfront-publish: {}", f.name), e);
+        }
+        for t in f.test_results.iter().filter(|t| !t.passed) {
+            let detail = t.error.iter().chain(t.diff.iter()).cloned().collect::<Vec<_>>().join("; ");
+            print_error(style, &format!("test failed: {}", t.name), &format!("{}: {}: {detail}", f.name, t.name));
+        }
+        if let Some(cu) = f.compute_utilization.filter(|c| *c > 70) {
+            print_warning(
+                style,
+                "high compute utilization",
+                &format!("{}: compute utilization {cu} is above 70; the function may be throttled under load", f.name),
+            );
+        }
+        if f.test_results.is_empty() && f.published {
+            print_warning(style, "no tests", &format!("{}: published without test cases (set test-events)", f.name));
+        }
+    }
+    for w in &warnings {
+        print_warning(style, "PR comment", w);
+    }
+
+    let outs = outputs::outputs(&report);
+    if let Some(path) = &files.output {
+        if let Err(e) = outputs::append(path, &outputs::format_outputs(&outs)) {
+            print_error(style, "GITHUB_OUTPUT", &format!("cannot write outputs to {}: {e}", path.display()));
+        }
+    }
+    if let Some(path) = &files.summary {
+        if let Err(e) = outputs::append(path, &summary::render(&report)) {
+            print_warning(style, "GITHUB_STEP_SUMMARY", &format!("cannot write the job summary to {}: {e}", path.display()));
+        }
+    }
+    if style == Style::Terminal && files.output.is_none() {
+        for (k, v) in &outs {
+            println!("{k}={v}");
+        }
+    }
+    let code = if report.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    (code, report)
+}

@@ -3,6 +3,7 @@
 //! One path for data: inputs → validated [`plan::Plan`] → [`pipeline`] steps → [`report::Report`] →
 //! outputs, summary and PR comment. The front doors (`action`, `publish`, `demo`) only build a plan.
 
+pub mod app;
 pub mod aws;
 pub mod cli;
 pub mod demo;

@@ -1,1 +1,161 @@
-//! manifest (being written).
+//! `cloudfront-functions.yaml`: several functions in one file, parsed strictly (unknown keys are an
+//! error naming the key and its line) into [`FunctionPlan`]s. Paths are relative to the manifest.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::inputs::{check_comment, check_kvs, io_reason, read_code};
+use crate::plan::FunctionPlan;
+use crate::testcase;
+use crate::types::{FunctionName, Runtime};
+
+/// A manifest that cannot be used; the message names the file and, where known, the line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ManifestError(pub String);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    functions: Vec<Entry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Entry {
+    name: String,
+    file: Option<String>,
+    runtime: Option<String>,
+    comment: Option<String>,
+    key_value_store_arns: Option<Vec<String>>,
+    #[serde(default)]
+    tests: Vec<String>,
+    max_compute_utilization: Option<u32>,
+}
+
+/// Reads and validates the manifest at `path` (`shown` is how the user wrote it, for messages).
+/// `default_max` is the run's `max-compute-utilization`, used where an entry sets none.
+pub fn load(path: &Path, shown: &str, default_max: u32) -> Result<Vec<FunctionPlan>, ManifestError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ManifestError(format!("{shown}: cannot read the manifest: {}", io_reason(&e))))?;
+    parse(&text, path.parent().unwrap_or(Path::new(".")), shown, default_max)
+}
+
+/// Parses manifest text; files and globs are resolved against `base`.
+pub fn parse(text: &str, base: &Path, shown: &str, default_max: u32) -> Result<Vec<FunctionPlan>, ManifestError> {
+    let manifest: Manifest =
+        serde_yaml::from_str(text).map_err(|e| ManifestError(format!("{shown}: {}", yaml_reason(&e))))?;
+    if manifest.functions.is_empty() {
+        return Err(ManifestError(format!("{shown}: `functions` is empty")));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut plans = Vec::with_capacity(manifest.functions.len());
+    for (i, entry) in manifest.functions.into_iter().enumerate() {
+        let line = name_line(text, i);
+        let at = |key: &str, msg: String| ManifestError(format!("{shown}:{line}: functions[{i}].{key}: {msg}"));
+        let name: FunctionName = entry.name.parse().map_err(|e: crate::types::InvalidValue| at("name", e.0))?;
+        if !seen.insert(name.clone()) {
+            return Err(at("name", format!("duplicate function name {name}")));
+        }
+        let runtime: Runtime = match &entry.runtime {
+            Some(r) => r.parse().map_err(|e: crate::types::InvalidValue| at("runtime", e.0))?,
+            None => Runtime::default(),
+        };
+        if let Some(c) = &entry.comment {
+            check_comment(c).map_err(|m| at("comment", m))?;
+        }
+        if let Some(arns) = &entry.key_value_store_arns {
+            check_kvs(arns, runtime).map_err(|m| at("key-value-store-arns", m))?;
+        }
+        let max = match entry.max_compute_utilization {
+            Some(n) if n <= 100 => n,
+            Some(n) => return Err(at("max-compute-utilization", format!("{n} is not an integer from 0 to 100"))),
+            None => default_max,
+        };
+        let code = match &entry.file {
+            Some(f) => Some(read_code(base, f).map_err(|e| at("file", e.to_string()))?),
+            None => None,
+        };
+        let tests = if entry.tests.is_empty() {
+            Vec::new()
+        } else {
+            testcase::load_patterns(&entry.tests, base).map_err(|e| at("tests", e.0))?
+        };
+        plans.push(FunctionPlan {
+            name,
+            code,
+            runtime,
+            comment: entry.comment.filter(|c| !c.is_empty()),
+            kvs_arns: entry.key_value_store_arns,
+            tests,
+            max_compute_utilization: max,
+        });
+    }
+    Ok(plans)
+}
+
+/// serde_yaml's message already carries "at line L column C"; keep it to one line.
+fn yaml_reason(e: &serde_yaml::Error) -> String {
+    e.to_string().replace('\n', " ")
+}
+
+/// The 1-based line of the `index`-th entry's `name:` key, for messages (best effort: 1).
+fn name_line(text: &str, index: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim_start();
+            t.strip_prefix("- ").unwrap_or(t).trim_start().starts_with("name:")
+        })
+        .map(|(n, _)| n + 1)
+        .nth(index)
+        .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_err(text: &str) -> String {
+        parse(text, Path::new("."), "cf.yaml", 100).unwrap_err().0
+    }
+
+    #[test]
+    fn unknown_key_names_the_key_and_line() {
+        let err = parse_err("functions:\n  - name: a\n    fiel: x.js\n");
+        assert!(err.contains("cf.yaml"), "{err}");
+        assert!(err.contains("fiel"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_names_are_rejected_at_the_second_entry() {
+        let err = parse_err("functions:\n  - name: a\n  - name: b\n  - name: a\n");
+        assert!(err.contains("duplicate function name a"), "{err}");
+        assert!(err.starts_with("cf.yaml:4:"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_the_entry_and_key() {
+        assert!(parse_err("functions:\n  - name: 'bad name'\n").contains("functions[0].name"));
+        assert!(parse_err("functions:\n  - name: a\n    runtime: node\n").contains("functions[0].runtime"));
+        assert!(
+            parse_err("functions:\n  - name: a\n    max-compute-utilization: 101\n")
+                .contains("max-compute-utilization")
+        );
+        assert!(parse_err("functions:\n  - name: a\n    file: missing.js\n").contains("missing.js"));
+        assert!(parse_err("functions: []\n").contains("empty"));
+    }
+
+    #[test]
+    fn entries_get_defaults_and_keep_unset_fields_as_keep() {
+        let plans = parse("functions:\n  - name: a\n  - name: b\n    runtime: cloudfront-js-1.0\n    max-compute-utilization: 70\n", Path::new("."), "m", 90).unwrap();
+        assert_eq!(plans.len(), 2);
+        assert_eq!(plans[0].runtime, Runtime::Js2);
+        assert_eq!(plans[0].max_compute_utilization, 90);
+        assert!(plans[0].kvs_arns.is_none() && plans[0].comment.is_none() && plans[0].code.is_none());
+        assert_eq!(plans[1].runtime, Runtime::Js1);
+        assert_eq!(plans[1].max_compute_utilization, 70);
+    }
+}

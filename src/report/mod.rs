@@ -3,6 +3,8 @@
 //! Renders; never fetches. The pipeline fills a [`Report`]; the front doors write it out.
 
 pub mod comment;
+pub mod outputs;
+pub mod summary;
 
 use std::time::Duration;
 
@@ -56,6 +58,12 @@ pub struct FunctionReport {
     pub test_results: Vec<TestResult>,
     /// Why this function failed, when it did (one line).
     pub error: Option<String>,
+    /// Why a function that did not fail was still not published (all-or-nothing manifests, `publish: false`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// What was done, one line per step, for the log's `::group::` (not an output).
+    #[serde(skip)]
+    pub steps: Vec<String>,
     /// Wall time spent on this function.
     #[serde(skip)]
     pub duration: Duration,
