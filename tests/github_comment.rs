@@ -680,7 +680,54 @@ async fn token_never_appears_in_warnings_or_logs() {
 }
 
 #[test]
-fn commenter_can_be_shared_across_tasks() {
+fn commenter_and_its_futures_can_move_across_tasks() {
     fn assert_send_sync<T: Send + Sync>() {}
+    fn assert_send<T: Send>(_: &T) {}
     assert_send_sync::<Commenter>();
+    let ev = pr_event(7);
+    let c = Commenter::new(&settings(
+        "http://127.0.0.1:9",
+        "pull_request",
+        &ev,
+        CommentMode::Sticky,
+    ))
+    .expect("commenter");
+    // Built lazily: creating the commenter and its futures needs no runtime.
+    let lookup = c.lookup(TARGET);
+    assert_send(&lookup);
+    let write = c.write(Default::default(), BODY);
+    assert_send(&write);
+}
+
+#[tokio::test]
+async fn pull_request_payload_wins_over_the_pr_number_input() {
+    let server = MockServer::start().await;
+    let ev = pr_event(7);
+    let mut s = settings(&server.uri(), "pull_request", &ev, CommentMode::New);
+    s.pr_number = Some(99);
+    let c = Commenter::new(&s).expect("commenter");
+    let lookup = c.lookup(TARGET).await;
+    assert_eq!(lookup.pr_number(), Some(7));
+    // New mode needs nothing else before the write.
+    assert!(requests(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn malformed_api_url_is_a_warning() {
+    let ev = pr_event(7);
+    let c = Commenter::new(&settings(
+        "ghe.example/api/v3",
+        "pull_request",
+        &ev,
+        CommentMode::New,
+    ))
+    .expect("commenter");
+    let out = c.write(c.lookup(TARGET).await, BODY).await;
+    assert_eq!(out.html_url, None);
+    assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
+    assert!(
+        out.warnings[0].contains("GITHUB_API_URL"),
+        "{}",
+        out.warnings[0]
+    );
 }
