@@ -158,6 +158,11 @@ impl CloudFront {
         Self { client: Client::from_conf(conf.to_builder().retry_config(retry_config()).build()) }
     }
 
+    /// Wraps an existing SDK client (unit tests with `aws-smithy-mocks`).
+    pub fn from_client(client: Client) -> Self {
+        Self { client }
+    }
+
     /// DescribeFunction; `None` when the function does not exist.
     pub async fn describe(&self, name: &FunctionName, stage: Stage) -> Result<Option<FunctionState>, AwsError> {
         let res = self.client.describe_function().name(name.as_str()).stage(fn_stage(stage)).send().await;
