@@ -19,7 +19,8 @@ use std::time::Duration;
 use tempfile::TempDir;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bad");
-const KVS_ARN: &str = "arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111";
+const KVS_ARN: &str =
+    "arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111";
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/cloudfront-publish";
 
 /// A loopback listener that accepts and drops every connection, counting them.
@@ -33,7 +34,9 @@ struct Trap {
 impl Trap {
     fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        listener.set_nonblocking(true).expect("nonblocking listener");
+        listener
+            .set_nonblocking(true)
+            .expect("nonblocking listener");
         let url = format!("http://{}", listener.local_addr().expect("local addr"));
         let count = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
@@ -57,7 +60,12 @@ impl Trap {
                 }
             }
         });
-        Trap { url, count, stop, thread }
+        Trap {
+            url,
+            count,
+            stop,
+            thread,
+        }
     }
 
     /// Stops accepting and returns how many connections arrived.
@@ -90,7 +98,11 @@ impl Outcome {
 
 /// Undoes the workflow-command escaping, so assertions read like the message.
 fn unescape(s: &str) -> String {
-    s.replace("%0A", "\n").replace("%0D", "\r").replace("%3A", ":").replace("%2C", ",").replace("%25", "%")
+    s.replace("%0A", "\n")
+        .replace("%0D", "\r")
+        .replace("%3A", ":")
+        .replace("%2C", ",")
+        .replace("%25", "%")
 }
 
 /// One case: inputs on top of a valid baseline (`None` removes an input), extra environment, and a
@@ -121,7 +133,9 @@ impl Case {
 
     /// A manifest run: the single-function inputs are removed.
     fn manifest(self, path: &str) -> Self {
-        self.without("function-name").without("function-file").input("manifest", path)
+        self.without("function-name")
+            .without("function-file")
+            .input("manifest", path)
     }
 }
 
@@ -150,7 +164,11 @@ fn run(case: Case) -> Outcome {
     let home = dir.path().join("home");
     std::fs::create_dir_all(&home).expect("home");
     let event = dir.path().join("event.json");
-    std::fs::write(&event, r#"{"action":"synchronize","number":7,"pull_request":{"number":7}}"#).expect("event");
+    std::fs::write(
+        &event,
+        r#"{"action":"synchronize","number":7,"pull_request":{"number":7}}"#,
+    )
+    .expect("event");
     let output = dir.path().join("github_output");
     let summary = dir.path().join("step_summary");
     std::fs::write(&output, "").expect("output file");
@@ -183,18 +201,22 @@ fn run(case: Case) -> Outcome {
         .env("GITHUB_EVENT_PATH", &event)
         .env("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567")
         .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-        .env("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        )
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", home.join("no-aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-aws-credentials"))
         // Every other way out leads to the trap as well.
         .env("AWS_ENDPOINT_URL", &trap.url)
         .env("AWS_ENDPOINT_URL_STS", &trap.url)
         .env("AWS_ENDPOINT_URL_CLOUDFRONT", &trap.url)
         .current_dir(&workspace);
     if !case.no_oidc {
-        cmd.env("ACTIONS_ID_TOKEN_REQUEST_URL", format!("{}/token?api-version=2.0", trap.url))
-            .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "fake-request-token");
+        cmd.env(
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            format!("{}/token?api-version=2.0", trap.url),
+        )
+        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "fake-request-token");
     }
     for (name, value) in &inputs {
         cmd.env(format!("INPUT_{}", name.to_ascii_uppercase()), value);
@@ -215,18 +237,33 @@ fn run(case: Case) -> Outcome {
 /// contains `title` and whose message contains every one of `message`, no panic, no connection.
 fn rejects(case: Case, title: &str, message: &[&str]) {
     let o = run(case);
-    let all = format!("exit {:?}\n--- stdout\n{}--- stderr\n{}", o.code, o.stdout, o.stderr);
+    let all = format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        o.code, o.stdout, o.stderr
+    );
     assert_eq!(o.code, Some(1), "{all}");
-    assert_eq!(o.connections, 0, "validation must finish before any connection\n{all}");
+    assert_eq!(
+        o.connections, 0,
+        "validation must finish before any connection\n{all}"
+    );
     for bad in ["panicked", "backtrace", "RUST_BACKTRACE", "internal error"] {
-        assert!(!o.stdout.contains(bad) && !o.stderr.contains(bad), "{bad:?} in the output\n{all}");
+        assert!(
+            !o.stdout.contains(bad) && !o.stderr.contains(bad),
+            "{bad:?} in the output\n{all}"
+        );
     }
     let errors = o.errors();
     assert_eq!(errors.len(), 1, "exactly one ::error line\n{all}");
     let (t, m) = &errors[0];
-    assert!(t.contains(title), "title {t:?} should contain {title:?}\n{all}");
+    assert!(
+        t.contains(title),
+        "title {t:?} should contain {title:?}\n{all}"
+    );
     for part in message {
-        assert!(m.contains(part), "message {m:?} should contain {part:?}\n{all}");
+        assert!(
+            m.contains(part),
+            "message {m:?} should contain {part:?}\n{all}"
+        );
     }
     assert!(!m.contains('\n'), "one-line message\n{all}");
 }
@@ -241,7 +278,12 @@ fn case() -> Case {
 #[test]
 fn control_valid_inputs_do_reach_the_listener() {
     let o = run(case());
-    assert!(o.connections > 0, "a valid run must try the network\n{}\n{}", o.stdout, o.stderr);
+    assert!(
+        o.connections > 0,
+        "a valid run must try the network\n{}\n{}",
+        o.stdout,
+        o.stderr
+    );
     assert!(!o.stderr.contains("panicked"), "{}", o.stderr);
 }
 
@@ -249,20 +291,30 @@ fn control_valid_inputs_do_reach_the_listener() {
 
 #[test]
 fn function_name_with_a_space_and_bang_is_rejected() {
-    rejects(case().input("function-name", "redirect www!"), "function-name", &["redirect www!", "a-z"]);
+    rejects(
+        case().input("function-name", "redirect www!"),
+        "function-name",
+        &["redirect www!", "a-z"],
+    );
 }
 
 #[test]
 fn function_name_of_65_characters_is_rejected() {
     let name = "a".repeat(65);
-    rejects(case().input("function-name", name.clone()), "function-name", &[&name, "1-64"]);
+    rejects(
+        case().input("function-name", name.clone()),
+        "function-name",
+        &[&name, "1-64"],
+    );
 }
 
 #[test]
 fn function_name_of_64_characters_is_not_the_error() {
     // The boundary itself is fine; a bad runtime then is the only complaint.
     rejects(
-        case().input("function-name", "a".repeat(64)).input("runtime", "cloudfront-js-3.0"),
+        case()
+            .input("function-name", "a".repeat(64))
+            .input("runtime", "cloudfront-js-3.0"),
         "runtime",
         &["cloudfront-js-3.0"],
     );
@@ -270,29 +322,47 @@ fn function_name_of_64_characters_is_not_the_error() {
 
 #[test]
 fn missing_function_name_is_rejected() {
-    rejects(case().without("function-name"), "function-name", &["required", "manifest"]);
+    rejects(
+        case().without("function-name"),
+        "function-name",
+        &["required", "manifest"],
+    );
 }
 
 #[test]
 fn unknown_runtime_is_rejected() {
-    rejects(case().input("runtime", "nodejs20.x"), "runtime", &["nodejs20.x", "cloudfront-js-2.0"]);
+    rejects(
+        case().input("runtime", "nodejs20.x"),
+        "runtime",
+        &["nodejs20.x", "cloudfront-js-2.0"],
+    );
 }
 
 #[test]
 fn comment_of_129_characters_is_rejected() {
-    rejects(case().input("comment", "c".repeat(129)), "comment", &["129", "128"]);
+    rejects(
+        case().input("comment", "c".repeat(129)),
+        "comment",
+        &["129", "128"],
+    );
 }
 
 #[test]
 fn two_key_value_store_arns_are_rejected() {
     let two = format!("{KVS_ARN}\n{}", KVS_ARN.replace("11111", "22222"));
-    rejects(case().input("key-value-store-arns", two), "key-value-store-arns", &["at most 1"]);
+    rejects(
+        case().input("key-value-store-arns", two),
+        "key-value-store-arns",
+        &["at most 1"],
+    );
 }
 
 #[test]
 fn key_value_store_with_runtime_1_is_rejected() {
     rejects(
-        case().input("runtime", "cloudfront-js-1.0").input("key-value-store-arns", KVS_ARN),
+        case()
+            .input("runtime", "cloudfront-js-1.0")
+            .input("key-value-store-arns", KVS_ARN),
         "key-value-store-arns",
         &["cloudfront-js-2.0"],
     );
@@ -309,47 +379,83 @@ fn malformed_key_value_store_arn_is_rejected() {
 
 #[test]
 fn max_compute_utilization_101_is_rejected() {
-    rejects(case().input("max-compute-utilization", "101"), "max-compute-utilization", &["101", "0 to 100"]);
+    rejects(
+        case().input("max-compute-utilization", "101"),
+        "max-compute-utilization",
+        &["101", "0 to 100"],
+    );
 }
 
 #[test]
 fn max_compute_utilization_negative_is_rejected() {
-    rejects(case().input("max-compute-utilization", "-1"), "max-compute-utilization", &["-1", "0 to 100"]);
+    rejects(
+        case().input("max-compute-utilization", "-1"),
+        "max-compute-utilization",
+        &["-1", "0 to 100"],
+    );
 }
 
 #[test]
 fn max_compute_utilization_not_a_number_is_rejected() {
-    rejects(case().input("max-compute-utilization", "abc"), "max-compute-utilization", &["abc"]);
+    rejects(
+        case().input("max-compute-utilization", "abc"),
+        "max-compute-utilization",
+        &["abc"],
+    );
 }
 
 #[test]
 fn publish_maybe_is_rejected() {
-    rejects(case().input("publish", "maybe"), "publish", &["maybe", "true or false"]);
+    rejects(
+        case().input("publish", "maybe"),
+        "publish",
+        &["maybe", "true or false"],
+    );
 }
 
 #[test]
 fn concurrency_zero_is_rejected() {
-    rejects(case().input("concurrency", "0"), "concurrency", &["positive integer"]);
+    rejects(
+        case().input("concurrency", "0"),
+        "concurrency",
+        &["positive integer"],
+    );
 }
 
 #[test]
 fn pr_number_not_a_number_is_rejected() {
-    rejects(case().input("pr-number", "x"), "pr-number", &["\"x\"", "positive integer"]);
+    rejects(
+        case().input("pr-number", "x"),
+        "pr-number",
+        &["\"x\"", "positive integer"],
+    );
 }
 
 #[test]
 fn pr_comment_unknown_mode_is_rejected() {
-    rejects(case().input("pr-comment", "always"), "pr-comment", &["always", "sticky"]);
+    rejects(
+        case().input("pr-comment", "always"),
+        "pr-comment",
+        &["always", "sticky"],
+    );
 }
 
 #[test]
 fn fail_fast_unknown_mode_is_rejected() {
-    rejects(case().input("fail-fast", "sometimes"), "fail-fast", &["sometimes", "all-or-nothing"]);
+    rejects(
+        case().input("fail-fast", "sometimes"),
+        "fail-fast",
+        &["sometimes", "all-or-nothing"],
+    );
 }
 
 #[test]
 fn endpoint_url_that_is_not_a_url_is_rejected() {
-    rejects(case().input("endpoint-url", "localhost 4566"), "endpoint-url", &["localhost 4566", "URL"]);
+    rejects(
+        case().input("endpoint-url", "localhost 4566"),
+        "endpoint-url",
+        &["localhost 4566", "URL"],
+    );
 }
 
 #[test]
@@ -363,14 +469,24 @@ fn malformed_role_to_assume_is_rejected() {
 
 #[test]
 fn role_to_assume_without_the_oidc_url_names_the_permission() {
-    let c = Case { no_oidc: true, ..case() }.input("role-to-assume", ROLE_ARN);
-    rejects(c, "role-to-assume", &["ACTIONS_ID_TOKEN_REQUEST_URL", "id-token: write"]);
+    let c = Case {
+        no_oidc: true,
+        ..case()
+    }
+    .input("role-to-assume", ROLE_ARN);
+    rejects(
+        c,
+        "role-to-assume",
+        &["ACTIONS_ID_TOKEN_REQUEST_URL", "id-token: write"],
+    );
 }
 
 #[test]
 fn manifest_combined_with_function_name_is_rejected() {
     rejects(
-        case().without("function-file").input("manifest", "manifests/duplicate.yaml"),
+        case()
+            .without("function-file")
+            .input("manifest", "manifests/duplicate.yaml"),
         "function-name",
         &["manifest"],
     );
@@ -380,24 +496,34 @@ fn manifest_combined_with_function_name_is_rejected() {
 
 #[test]
 fn missing_function_file_is_rejected() {
-    rejects(case().input("function-file", "functions/nope.js"), "functions/nope.js", &["functions/nope.js", "no such file"]);
+    rejects(
+        case().input("function-file", "functions/nope.js"),
+        "functions/nope.js",
+        &["functions/nope.js", "no such file"],
+    );
 }
 
 #[test]
 fn empty_function_file_is_rejected() {
-    rejects(case().input("function-file", "functions/empty.js"), "functions/empty.js", &["functions/empty.js", "empty"]);
+    rejects(
+        case().input("function-file", "functions/empty.js"),
+        "functions/empty.js",
+        &["functions/empty.js", "empty"],
+    );
 }
 
 #[test]
 fn function_file_over_10_kb_is_rejected() {
-    let c = case().input("function-file", "functions/big.js").setup(|ws| {
-        let mut code = String::from("function handler(event) {\n");
-        while code.len() <= 10 * 1024 {
-            code.push_str("    // padding padding padding padding padding padding padding\n");
-        }
-        code.push_str("    return event.request;\n}\n");
-        std::fs::write(ws.join("functions/big.js"), code).expect("write big.js");
-    });
+    let c = case()
+        .input("function-file", "functions/big.js")
+        .setup(|ws| {
+            let mut code = String::from("function handler(event) {\n");
+            while code.len() <= 10 * 1024 {
+                code.push_str("    // padding padding padding padding padding padding padding\n");
+            }
+            code.push_str("    return event.request;\n}\n");
+            std::fs::write(ws.join("functions/big.js"), code).expect("write big.js");
+        });
     rejects(c, "functions/big.js", &["functions/big.js", "10240"]);
 }
 
@@ -405,11 +531,14 @@ fn function_file_over_10_kb_is_rejected() {
 fn function_file_of_exactly_10_kb_is_not_the_error() {
     // 10240 bytes is within the quota; test cases are read after the code, so a glob that matches
     // nothing is then the only complaint.
-    let c = case().input("function-file", "functions/edge.js").input("test-events", "tests/*.yml").setup(|ws| {
-        let mut code = "function handler(event) { return event.request; }\n".to_owned();
-        code.push_str(&"/".repeat(10 * 1024 - code.len()));
-        std::fs::write(ws.join("functions/edge.js"), code).expect("write edge.js");
-    });
+    let c = case()
+        .input("function-file", "functions/edge.js")
+        .input("test-events", "tests/*.yml")
+        .setup(|ws| {
+            let mut code = "function handler(event) { return event.request; }\n".to_owned();
+            code.push_str(&"/".repeat(10 * 1024 - code.len()));
+            std::fs::write(ws.join("functions/edge.js"), code).expect("write edge.js");
+        });
     rejects(c, "test-events", &["tests/*.yml"]);
 }
 
@@ -456,7 +585,11 @@ fn test_case_with_a_yaml_syntax_error_is_rejected_with_its_line() {
 
 #[test]
 fn test_events_glob_matching_nothing_is_rejected() {
-    rejects(case().input("test-events", "tests/*.yml"), "test-events", &["tests/*.yml"]);
+    rejects(
+        case().input("test-events", "tests/*.yml"),
+        "test-events",
+        &["tests/*.yml"],
+    );
 }
 
 #[test]
@@ -471,7 +604,10 @@ fn one_bad_pattern_among_good_ones_is_rejected() {
 
 /// A parse error: the usual contract, plus the file and its line (`line 4`, or `file:4:`).
 fn assert_rejected_with_line(o: &Outcome, file: &str, line: usize) {
-    let all = format!("exit {:?}\n--- stdout\n{}--- stderr\n{}", o.code, o.stdout, o.stderr);
+    let all = format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        o.code, o.stdout, o.stderr
+    );
     assert_eq!(o.code, Some(1), "{all}");
     assert_eq!(o.connections, 0, "{all}");
     assert!(!o.stderr.contains("panicked"), "{all}");
@@ -501,7 +637,10 @@ fn manifest_with_duplicate_names_is_rejected() {
     rejects(
         case().manifest("manifests/duplicate.yaml"),
         "manifests/duplicate.yaml",
-        &["manifests/duplicate.yaml:6", "duplicate function name redirect-www"],
+        &[
+            "manifests/duplicate.yaml:6",
+            "duplicate function name redirect-www",
+        ],
     );
 }
 
@@ -519,11 +658,21 @@ fn manifest_entry_with_a_missing_file_names_the_entry() {
     rejects(
         case().manifest("manifests/missing-file.yaml"),
         "manifests/missing-file.yaml",
-        &["manifests/missing-file.yaml:4", "functions[1].file", "no-such-file.js"],
+        &[
+            "manifests/missing-file.yaml:4",
+            "functions[1].file",
+            "no-such-file.js",
+        ],
     );
 }
 
 #[test]
 fn manifest_with_a_bad_concurrency_is_rejected_before_reading_it() {
-    rejects(case().manifest("manifests/nope.yaml").input("concurrency", "-2"), "concurrency", &["-2"]);
+    rejects(
+        case()
+            .manifest("manifests/nope.yaml")
+            .input("concurrency", "-2"),
+        "concurrency",
+        &["-2"],
+    );
 }
