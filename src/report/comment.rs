@@ -421,6 +421,8 @@ mod tests {
             compute_utilization: Some(17),
             test_results: vec![test("redirects apex", true, Some(17))],
             error: None,
+            note: None,
+            steps: vec![],
             duration: Duration::ZERO,
         }
     }
