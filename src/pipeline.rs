@@ -45,7 +45,8 @@ pub async fn execute(plan: &Plan, cf: &CloudFront, commenter: Option<&Commenter>
 
 /// Runs every function of the plan, `concurrency` at a time, honouring `fail-fast`.
 pub async fn run(plan: &Plan, cf: &CloudFront, on_done: OnDone) -> Report {
-    let sem = Arc::new(Semaphore::new(plan.concurrency.max(1)));
+    // `concurrency` comes from the user; tokio panics above MAX_PERMITS.
+    let sem = Arc::new(Semaphore::new(plan.concurrency.clamp(1, Semaphore::MAX_PERMITS)));
     let independent = plan.fail_fast == FailFast::Independent || plan.functions.len() == 1;
 
     // Phase 1: read, sync, test. In independent mode each function goes on to publish at once.
