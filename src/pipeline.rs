@@ -205,12 +205,12 @@ async fn prepare_and_test(cf: &CloudFront, fp: &FunctionPlan, if_match: Option<&
         Some(d) => format!("read: DEVELOPMENT ETag {} ({}), LIVE {}", d.etag, d.status, live.as_ref().map_or("none".to_owned(), |l| format!("ETag {}", l.etag))),
         None => "read: the function does not exist yet".to_owned(),
     });
-    if let (Some(expected), Some(d)) = (if_match, &dev) {
-        if &d.etag != expected {
-            return Err(fail(
-                report,
-                format!("{}: if-match: the DEVELOPMENT ETag is {}, not {expected}: nothing was changed", fp.name, d.etag),
-            ));
+    // A missing function has no ETag, which is not the one expected either: never create it then.
+    if let Some(expected) = if_match {
+        let current = dev.as_ref().map(|d| &d.etag);
+        if current != Some(expected) {
+            let found = current.map_or("the function does not exist".to_owned(), |e| format!("the DEVELOPMENT ETag is {e}"));
+            return Err(fail(report, format!("{}: if-match: {found}, not {expected}: nothing was changed", fp.name)));
         }
     }
 
