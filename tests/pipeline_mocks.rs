@@ -1231,7 +1231,7 @@ async fn throttling_and_5xx_are_retried_with_the_real_retry_config() {
         })
         .build();
     // `from_conf` installs the client's own retry settings (the seam `connect` uses too).
-    let cf = CloudFront::from_conf(config(&model, &wire, &[flaky.clone()]));
+    let cf = CloudFront::from_conf(config(&model, &wire, std::slice::from_ref(&flaky)));
     let h = Harness { model, wire, cf };
     let report = run(
         &h,
