@@ -31,13 +31,17 @@ async fn boto3_talks_to_the_emulator_and_raises_its_own_exceptions() {
     let url = emu.endpoint_url();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/wire/boto3_check.py");
     // The script blocks; run it off the runtime so the emulator keeps serving.
-    let out = tokio::task::spawn_blocking(move || Command::new("python3").arg(script).arg(url).output())
-        .await
-        .expect("task")
-        .expect("python3 runs");
+    let out =
+        tokio::task::spawn_blocking(move || Command::new("python3").arg(script).arg(url).output())
+            .await
+            .expect("task")
+            .expect("python3 runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "boto3 check failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "boto3 check failed:\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains("boto3 check passed"), "{stdout}");
     emu.shutdown().await.expect("shutdown");
 }
