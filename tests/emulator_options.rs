@@ -302,3 +302,55 @@ async fn latency_delays_responses_without_serialising_them() {
         .unwrap_or(0);
     assert!(most_in_flight >= 2, "requests overlapped: {spans:?}");
 }
+
+/// A `Write` that hands each write to a channel, so a test can read output while serving.
+struct ChannelWriter(std::sync::mpsc::Sender<Vec<u8>>);
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .send(buf.to_vec())
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_prints_the_real_bound_port_first_and_stops_on_request() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let config = Config {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        ..Config::default()
+    };
+    let server = tokio::spawn(async move {
+        let mut out = ChannelWriter(tx);
+        cloudfront_publish::emulator::serve_until(config, &mut out, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    let first = tokio::task::spawn_blocking(move || rx.recv().expect("a line"))
+        .await
+        .expect("task");
+    let line = String::from_utf8(first).expect("UTF-8");
+    let url = line
+        .strip_prefix("listening on ")
+        .and_then(|rest| rest.strip_suffix('\n'))
+        .expect("exactly `listening on URL`");
+    let port: u16 = url
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|p| p.parse().ok())
+        .expect("http://HOST:PORT");
+    assert_ne!(port, 0, "the real port, not the requested 0");
+    let cf = client(url);
+    cf.list_functions()
+        .send()
+        .await
+        .expect("the printed URL serves");
+    stop.send(()).expect("server waiting");
+    server.await.expect("task").expect("clean shutdown");
+}

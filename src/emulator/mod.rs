@@ -215,15 +215,32 @@ pub async fn start(config: Config) -> Result<Running, EmulatorError> {
 
 /// Serves until SIGINT/SIGTERM; prints `listening on http://HOST:PORT` first.
 pub async fn serve(args: EmulatorArgs) -> Result<(), EmulatorError> {
-    let running = start(Config::from(args)).await?;
-    {
-        use std::io::Write as _;
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "listening on {}", running.endpoint_url())
-            .and_then(|()| stdout.flush())
-            .map_err(|e| EmulatorError(format!("stdout: {e}")))?;
-    }
-    wait_for_signal().await?;
+    let signal = wait_for_signal();
+    tokio::pin!(signal);
+    let mut signal_error = None;
+    let stop = async {
+        if let Err(e) = (&mut signal).await {
+            signal_error = Some(e);
+        }
+    };
+    serve_until(Config::from(args), &mut std::io::stdout(), stop).await?;
+    signal_error.map_or(Ok(()), Err)
+}
+
+/// Starts the emulator, writes `listening on http://HOST:PORT` (and flushes) to `out`, and serves
+/// until `stop` resolves; then shuts down gracefully.
+pub async fn serve_until<W, F>(config: Config, out: &mut W, stop: F) -> Result<(), EmulatorError>
+where
+    W: std::io::Write,
+    F: std::future::Future<Output = ()>,
+{
+    let running = start(config).await?;
+    // One write, so the line arrives whole even on a pipe read as it comes.
+    let line = format!("listening on {}\n", running.endpoint_url());
+    out.write_all(line.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| EmulatorError(format!("stdout: {e}")))?;
+    stop.await;
     running.shutdown().await
 }
 
