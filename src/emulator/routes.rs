@@ -152,10 +152,13 @@ pub async fn handle(
     });
 
     let result = match routed {
-        None => Err(ApiError::unsupported_operation(format!(
-            "{method} {} is not a CloudFront Functions operation of this emulator.",
-            uri.path()
-        ))),
+        // Authentication comes first, as for every operation.
+        None => check_authorization(&headers).and_then(|()| {
+            Err(ApiError::unsupported_operation(format!(
+                "{method} {} is not a CloudFront Functions operation of this emulator.",
+                uri.path()
+            )))
+        }),
         Some((op, _)) => dispatch(&app, op, function.as_deref(), &uri, &headers, &body).await,
     };
     if let (Ok((_, Some(created))), None) = (&result, &function) {

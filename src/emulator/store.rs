@@ -614,6 +614,25 @@ mod tests {
         assert_eq!(now.copy.code, b"b");
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn of_many_parallel_writers_with_one_etag_exactly_one_wins() {
+        let store = Store::in_memory(10);
+        let etag = store.create("f", spec("a")).await.unwrap().copy.etag;
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..16 {
+            let (store, etag) = (store.clone(), etag.clone());
+            tasks.spawn(async move { store.update("f", &etag, spec(&i.to_string())).await });
+        }
+        let mut wins = 0;
+        while let Some(done) = tasks.join_next().await {
+            match done.unwrap() {
+                Ok(_) => wins += 1,
+                Err(e) => assert_eq!(e.code, "PreconditionFailed"),
+            }
+        }
+        assert_eq!(wins, 1);
+    }
+
     #[tokio::test]
     async fn publish_copies_development_to_live_with_its_own_etag() {
         let store = Store::in_memory(10);
