@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use rquickjs::context::EvalOptions;
 use rquickjs::function::Opt;
 use rquickjs::loader::{BuiltinLoader, BuiltinResolver};
-use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Exception, Function, Module, Object, Value};
+use rquickjs::{
+    CatchResultExt, CaughtError, Context, Ctx, Exception, Function, Module, Object, Value,
+};
 
 use super::{Invocation, Outcome, hash, normalize, utilization};
 use crate::types::Runtime;
@@ -24,7 +26,8 @@ const PRELUDE: &str = include_str!("prelude.js");
 const SOURCE_NAME: &str = "function.js";
 
 /// Appended to the function so the driver finds `handler` in both scripts and modules.
-const HANDLER_HOOK: &str = "\n;globalThis.__cf_handler = (typeof handler === 'function') ? handler : undefined;\n";
+const HANDLER_HOOK: &str =
+    "\n;globalThis.__cf_handler = (typeof handler === 'function') ? handler : undefined;\n";
 
 /// Logs are cut at this many bytes in total, as the service truncates function logs at 10 KB.
 const MAX_LOG_BYTES: usize = 10 * 1024;
@@ -247,7 +250,14 @@ fn builtin_module_source(name: &str) -> String {
     let base = format!("const m = globalThis.__cf_modules[{name:?}];\nexport default m;\n");
     let named: &[&str] = match name {
         "crypto" => &["createHash", "createHmac"],
-        "querystring" => &["parse", "stringify", "escape", "unescape", "decode", "encode"],
+        "querystring" => &[
+            "parse",
+            "stringify",
+            "escape",
+            "unescape",
+            "decode",
+            "encode",
+        ],
         "buffer" => &["Buffer"],
         _ => &[],
     };
@@ -278,9 +288,15 @@ fn install_globals<'js>(
         "__cf_native_hash",
         Function::new(
             ctx.clone(),
-            |ctx: Ctx<'js>, alg: String, key: Opt<Option<String>>, data: String| -> rquickjs::Result<String> {
+            |ctx: Ctx<'js>,
+             alg: String,
+             key: Opt<Option<String>>,
+             data: String|
+             -> rquickjs::Result<String> {
                 let key = match key.0.flatten() {
-                    Some(k) => Some(hash::byte_string(&k).map_err(|m| Exception::throw_type(&ctx, &m))?),
+                    Some(k) => {
+                        Some(hash::byte_string(&k).map_err(|m| Exception::throw_type(&ctx, &m))?)
+                    }
                     None => None,
                 };
                 let data = hash::byte_string(&data).map_err(|m| Exception::throw_type(&ctx, &m))?;
