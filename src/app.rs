@@ -37,7 +37,10 @@ pub fn main() -> ExitCode {
             .unwrap_or_default();
         eprintln!("::error title=internal error::cloudfront-publish hit a bug: {msg}");
     }));
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -77,7 +80,11 @@ async fn dispatch(cli: Cli) -> ExitCode {
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let debug = std::env::var("RUNNER_DEBUG").is_ok_and(|v| v == "1");
-    let default = if debug { "cloudfront_publish=debug,aws_smithy_runtime=debug,warn" } else { "warn" };
+    let default = if debug {
+        "cloudfront_publish=debug,aws_smithy_runtime=debug,warn"
+    } else {
+        "warn"
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

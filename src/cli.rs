@@ -63,10 +63,18 @@ impl FromArgMatches for PublishArgs {
 impl Args for PublishArgs {
     fn augment_args(cmd: Command) -> Command {
         cmd.args(INPUTS.iter().map(|(name, default, help)| {
-            let help = if default.is_empty() { (*help).to_owned() } else { format!("{help} [default: {default}]") };
+            let help = if default.is_empty() {
+                (*help).to_owned()
+            } else {
+                format!("{help} [default: {default}]")
+            };
             let arg = Arg::new(*name).long(*name).value_name("VALUE").help(help);
             // The token is usually in the environment already; never echo it in help.
-            if *name == "github-token" { arg.env("GITHUB_TOKEN").hide_env_values(true) } else { arg }
+            if *name == "github-token" {
+                arg.env("GITHUB_TOKEN").hide_env_values(true)
+            } else {
+                arg
+            }
         }))
     }
     fn augment_args_for_update(cmd: Command) -> Command {
@@ -86,7 +94,10 @@ pub enum Style {
 /// Prints a bad input as one line (an `::error` in Actions) and returns exit code 1.
 pub fn input_failure(style: Style, e: &InputError) -> ExitCode {
     match style {
-        Style::Actions => println!("{}", outputs::annotation("error", Some(&e.title()), &e.to_string())),
+        Style::Actions => println!(
+            "{}",
+            outputs::annotation("error", Some(&e.title()), &e.to_string())
+        ),
         Style::Terminal => eprintln!("error: {e}"),
     }
     ExitCode::FAILURE
@@ -124,8 +135,15 @@ pub struct RunnerFiles {
 impl RunnerFiles {
     /// Reads the two paths from the environment.
     pub fn from_env() -> Self {
-        let path = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-        Self { output: path("GITHUB_OUTPUT"), summary: path("GITHUB_STEP_SUMMARY") }
+        let path = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Self {
+            output: path("GITHUB_OUTPUT"),
+            summary: path("GITHUB_STEP_SUMMARY"),
+        }
     }
 }
 
@@ -145,11 +163,20 @@ fn print_warning(style: Style, title: &str, msg: &str) {
 
 /// Runs a plan and writes everything a run leaves behind: progress, outputs, summary, annotations,
 /// PR comment. Exit 0 only when every function succeeded.
-pub async fn run_plan(plan: &Plan, cf: &CloudFront, style: Style, files: &RunnerFiles) -> (ExitCode, Report) {
+pub async fn run_plan(
+    plan: &Plan,
+    cf: &CloudFront,
+    style: Style,
+    files: &RunnerFiles,
+) -> (ExitCode, Report) {
     let commenter = Commenter::new(&plan.github);
     let on_done: OnDone = Arc::new(move |f| match style {
         Style::Actions => {
-            println!("::group::{} ({})", f.name, if f.succeeded() { "ok" } else { "failed" });
+            println!(
+                "::group::{} ({})",
+                f.name,
+                if f.succeeded() { "ok" } else { "failed" }
+            );
             for s in &f.steps {
                 println!("{s}");
             }
@@ -160,11 +187,19 @@ pub async fn run_plan(plan: &Plan, cf: &CloudFront, style: Style, files: &Runner
             let what = if f.published {
                 "published to LIVE".to_owned()
             } else if f.succeeded() {
-                format!("{} ({})", f.note.as_deref().unwrap_or("up to date"), f.stage)
+                format!(
+                    "{} ({})",
+                    f.note.as_deref().unwrap_or("up to date"),
+                    f.stage
+                )
             } else {
                 "failed".to_owned()
             };
-            eprintln!("{mark} {} {what} in {:.1}s", f.name, f.duration.as_secs_f64());
+            eprintln!(
+                "{mark} {} {what} in {:.1}s",
+                f.name,
+                f.duration.as_secs_f64()
+            );
         }
     });
     let (report, warnings) = pipeline::execute(plan, cf, commenter.as_ref(), on_done).await;
@@ -174,18 +209,35 @@ pub async fn run_plan(plan: &Plan, cf: &CloudFront, style: Style, files: &Runner
             print_error(style, &format!("cloudfront-publish: {}", f.name), e);
         }
         for t in f.test_results.iter().filter(|t| !t.passed) {
-            let detail = t.error.iter().chain(t.diff.iter()).cloned().collect::<Vec<_>>().join("; ");
-            print_error(style, &format!("test failed: {}", t.name), &format!("{}: {}: {detail}", f.name, t.name));
+            let detail = t
+                .error
+                .iter()
+                .chain(t.diff.iter())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ");
+            print_error(
+                style,
+                &format!("test failed: {}", t.name),
+                &format!("{}: {}: {detail}", f.name, t.name),
+            );
         }
         if let Some(cu) = f.compute_utilization.filter(|c| *c > 70) {
             print_warning(
                 style,
                 "high compute utilization",
-                &format!("{}: compute utilization {cu} is above 70; the function may be throttled under load", f.name),
+                &format!(
+                    "{}: compute utilization {cu} is above 70; the function may be throttled under load",
+                    f.name
+                ),
             );
         }
         if f.test_results.is_empty() && f.published {
-            print_warning(style, "no tests", &format!("{}: published without test cases (set test-events)", f.name));
+            print_warning(
+                style,
+                "no tests",
+                &format!("{}: published without test cases (set test-events)", f.name),
+            );
         }
     }
     for w in &warnings {
@@ -195,12 +247,20 @@ pub async fn run_plan(plan: &Plan, cf: &CloudFront, style: Style, files: &Runner
     let outs = outputs::outputs(&report);
     if let Some(path) = &files.output {
         if let Err(e) = outputs::append(path, &outputs::format_outputs(&outs)) {
-            print_error(style, "GITHUB_OUTPUT", &format!("cannot write outputs to {}: {e}", path.display()));
+            print_error(
+                style,
+                "GITHUB_OUTPUT",
+                &format!("cannot write outputs to {}: {e}", path.display()),
+            );
         }
     }
     if let Some(path) = &files.summary {
         if let Err(e) = outputs::append(path, &summary::render(&report)) {
-            print_warning(style, "GITHUB_STEP_SUMMARY", &format!("cannot write the job summary to {}: {e}", path.display()));
+            print_warning(
+                style,
+                "GITHUB_STEP_SUMMARY",
+                &format!("cannot write the job summary to {}: {e}", path.display()),
+            );
         }
     }
     if style == Style::Terminal && files.output.is_none() {
@@ -208,6 +268,10 @@ pub async fn run_plan(plan: &Plan, cf: &CloudFront, style: Style, files: &Runner
             println!("{k}={v}");
         }
     }
-    let code = if report.succeeded() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    let code = if report.succeeded() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    };
     (code, report)
 }

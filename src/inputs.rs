@@ -16,24 +16,76 @@ use crate::types::{Etag, FunctionName, Runtime};
 
 /// Every input of `action.yml`, in its order: (name, default, one-line help).
 pub const INPUTS: &[(&str, &str, &str)] = &[
-    ("function-name", "", "CloudFront function name (required unless manifest)"),
-    ("function-file", "", "JavaScript file to create or update the function with"),
-    ("runtime", "cloudfront-js-2.0", "cloudfront-js-1.0 or cloudfront-js-2.0 (used on create and update)"),
-    ("comment", "", "function comment (at most 128 characters; empty keeps the existing one)"),
-    ("key-value-store-arns", "", "key value store ARN (at most 1, runtime 2.0; empty keeps the existing association)"),
-    ("test-events", "", "newline/comma separated test case files or globs"),
-    ("max-compute-utilization", "100", "fail, and do not publish, when a test reports more (0-100)"),
+    (
+        "function-name",
+        "",
+        "CloudFront function name (required unless manifest)",
+    ),
+    (
+        "function-file",
+        "",
+        "JavaScript file to create or update the function with",
+    ),
+    (
+        "runtime",
+        "cloudfront-js-2.0",
+        "cloudfront-js-1.0 or cloudfront-js-2.0 (used on create and update)",
+    ),
+    (
+        "comment",
+        "",
+        "function comment (at most 128 characters; empty keeps the existing one)",
+    ),
+    (
+        "key-value-store-arns",
+        "",
+        "key value store ARN (at most 1, runtime 2.0; empty keeps the existing association)",
+    ),
+    (
+        "test-events",
+        "",
+        "newline/comma separated test case files or globs",
+    ),
+    (
+        "max-compute-utilization",
+        "100",
+        "fail, and do not publish, when a test reports more (0-100)",
+    ),
     ("publish", "true", "false: update and test only"),
-    ("if-match", "", "expected DEVELOPMENT ETag; a different current ETag aborts"),
+    (
+        "if-match",
+        "",
+        "expected DEVELOPMENT ETag; a different current ETag aborts",
+    ),
     ("manifest", "", "YAML file describing several functions"),
-    ("concurrency", "4", "functions processed at once from a manifest"),
-    ("fail-fast", "all-or-nothing", "manifest runs: all-or-nothing or independent publishing"),
+    (
+        "concurrency",
+        "4",
+        "functions processed at once from a manifest",
+    ),
+    (
+        "fail-fast",
+        "all-or-nothing",
+        "manifest runs: all-or-nothing or independent publishing",
+    ),
     ("github-token", "", "token for the PR comment"),
     ("pr-comment", "sticky", "sticky, new or off"),
-    ("pr-number", "", "pull request to comment on when the event has none"),
-    ("aws-region", "us-east-1", "region for signing (CloudFront is global)"),
+    (
+        "pr-number",
+        "",
+        "pull request to comment on when the event has none",
+    ),
+    (
+        "aws-region",
+        "us-east-1",
+        "region for signing (CloudFront is global)",
+    ),
     ("endpoint-url", "", "CloudFront API endpoint override"),
-    ("role-to-assume", "", "IAM role ARN to assume with the workflow's OIDC token"),
+    (
+        "role-to-assume",
+        "",
+        "IAM role ARN to assume with the workflow's OIDC token",
+    ),
 ];
 
 /// An input or file that cannot be used. The message is one line and names its source.
@@ -67,7 +119,10 @@ impl InputError {
     }
 
     fn input(input: &str, message: impl Into<String>) -> Self {
-        InputError::Input { input: input.to_owned(), message: message.into() }
+        InputError::Input {
+            input: input.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -99,7 +154,11 @@ impl RawInputs {
 
     /// The trimmed value, or the default when unset or blank.
     fn get(&self, name: &str) -> String {
-        let default = INPUTS.iter().find(|(n, _, _)| *n == name).map(|(_, d, _)| *d).unwrap_or("");
+        let default = INPUTS
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, d, _)| *d)
+            .unwrap_or("");
         match self.0.get(name).map(|v| v.trim()) {
             Some(v) if !v.is_empty() => v.to_owned(),
             _ => default.to_owned(),
@@ -144,10 +203,15 @@ impl Context {
             .or_else(|| std::env::current_dir().ok())
             .unwrap_or_else(|| PathBuf::from("."));
         let repository = nonempty("GITHUB_REPOSITORY");
-        let run_url = match (nonempty("GITHUB_SERVER_URL"), &repository, nonempty("GITHUB_RUN_ID")) {
-            (Some(server), Some(repo), Some(id)) => {
-                Some(format!("{}/{repo}/actions/runs/{id}", server.trim_end_matches('/')))
-            }
+        let run_url = match (
+            nonempty("GITHUB_SERVER_URL"),
+            &repository,
+            nonempty("GITHUB_RUN_ID"),
+        ) {
+            (Some(server), Some(repo), Some(id)) => Some(format!(
+                "{}/{repo}/actions/runs/{id}",
+                server.trim_end_matches('/')
+            )),
             _ => None,
         };
         let oidc_request = match (
@@ -159,13 +223,15 @@ impl Context {
         };
         Self {
             workspace,
-            api_url: nonempty("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".to_owned()),
+            api_url: nonempty("GITHUB_API_URL")
+                .unwrap_or_else(|| "https://api.github.com".to_owned()),
             repository,
             event_name: nonempty("GITHUB_EVENT_NAME"),
             event_path: nonempty("GITHUB_EVENT_PATH").map(PathBuf::from),
             sha: nonempty("GITHUB_SHA"),
             run_url,
-            env_endpoint_url: nonempty("AWS_ENDPOINT_URL_CLOUDFRONT").or_else(|| nonempty("AWS_ENDPOINT_URL")),
+            env_endpoint_url: nonempty("AWS_ENDPOINT_URL_CLOUDFRONT")
+                .or_else(|| nonempty("AWS_ENDPOINT_URL")),
             oidc_request,
         }
     }
@@ -191,13 +257,24 @@ pub fn plan(raw: &RawInputs, ctx: &Context) -> Result<Plan, InputError> {
             ));
         }
     };
-    let mode: CommentMode = raw
-        .get("pr-comment")
-        .parse()
-        .map_err(|_| InputError::input("pr-comment", format!("{:?} is not allowed (expected sticky, new or off)", raw.get("pr-comment"))))?;
+    let mode: CommentMode = raw.get("pr-comment").parse().map_err(|_| {
+        InputError::input(
+            "pr-comment",
+            format!(
+                "{:?} is not allowed (expected sticky, new or off)",
+                raw.get("pr-comment")
+            ),
+        )
+    })?;
     let region = raw.get("aws-region");
-    if !region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return Err(InputError::input("aws-region", format!("{region:?} is not a region name")));
+    if !region
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(InputError::input(
+            "aws-region",
+            format!("{region:?} is not a region name"),
+        ));
     }
     let endpoint_url = match raw.opt("endpoint-url") {
         Some(url) => Some(check_url(&url).map_err(|m| InputError::input("endpoint-url", m))?),
@@ -220,12 +297,22 @@ pub fn plan(raw: &RawInputs, ctx: &Context) -> Result<Plan, InputError> {
     }
     let if_match = raw
         .opt("if-match")
-        .map(|v| v.parse::<Etag>().map_err(|e| InputError::input("if-match", e.0)))
+        .map(|v| {
+            v.parse::<Etag>()
+                .map_err(|e| InputError::input("if-match", e.0))
+        })
         .transpose()?;
 
     let (functions, manifest_path) = match raw.opt("manifest") {
         Some(path) => {
-            for single in ["function-name", "function-file", "comment", "key-value-store-arns", "test-events", "if-match"] {
+            for single in [
+                "function-name",
+                "function-file",
+                "comment",
+                "key-value-store-arns",
+                "test-events",
+                "if-match",
+            ] {
                 if raw.opt(single).is_some() {
                     return Err(InputError::input(
                         single,
@@ -272,13 +359,20 @@ pub fn plan(raw: &RawInputs, ctx: &Context) -> Result<Plan, InputError> {
     })
 }
 
-fn single_function(raw: &RawInputs, ctx: &Context, max_cu: u32) -> Result<FunctionPlan, InputError> {
+fn single_function(
+    raw: &RawInputs,
+    ctx: &Context,
+    max_cu: u32,
+) -> Result<FunctionPlan, InputError> {
     let name: FunctionName = raw
         .opt("function-name")
         .ok_or_else(|| InputError::input("function-name", "is required (or set `manifest`)"))?
         .parse()
         .map_err(|e: crate::types::InvalidValue| InputError::input("function-name", e.0))?;
-    let runtime: Runtime = raw.get("runtime").parse().map_err(|e: crate::types::InvalidValue| InputError::input("runtime", e.0))?;
+    let runtime: Runtime = raw
+        .get("runtime")
+        .parse()
+        .map_err(|e: crate::types::InvalidValue| InputError::input("runtime", e.0))?;
     let comment = raw.opt("comment");
     if let Some(c) = &comment {
         check_comment(c).map_err(|m| InputError::input("comment", m))?;
@@ -292,18 +386,34 @@ fn single_function(raw: &RawInputs, ctx: &Context, max_cu: u32) -> Result<Functi
         None => None,
     };
     let tests = match raw.opt("test-events") {
-        Some(v) => testcase::load_patterns(&split_list(&v), &ctx.workspace)
-            .map_err(|e| InputError::File { file: "test-events".to_owned(), message: e.0 })?,
+        Some(v) => testcase::load_patterns(&split_list(&v), &ctx.workspace).map_err(|e| {
+            InputError::File {
+                file: "test-events".to_owned(),
+                message: e.0,
+            }
+        })?,
         None => Vec::new(),
     };
-    Ok(FunctionPlan { name, code, runtime, comment, kvs_arns: kvs, tests, max_compute_utilization: max_cu })
+    Ok(FunctionPlan {
+        name,
+        code,
+        runtime,
+        comment,
+        kvs_arns: kvs,
+        tests,
+        max_compute_utilization: max_cu,
+    })
 }
 
 /// Reads a function file: it must exist, be non-empty UTF-8 and within the size quota.
 pub fn read_code(base: &Path, file: &str) -> Result<String, InputError> {
     let path = base.join(file);
-    let err = |message: String| InputError::File { file: file.to_owned(), message: format!("{file}: {message}") };
-    let bytes = std::fs::read(&path).map_err(|e| err(format!("cannot read the function file: {}", io_reason(&e))))?;
+    let err = |message: String| InputError::File {
+        file: file.to_owned(),
+        message: format!("{file}: {message}"),
+    };
+    let bytes = std::fs::read(&path)
+        .map_err(|e| err(format!("cannot read the function file: {}", io_reason(&e))))?;
     let limit = Limits::default().max_code_bytes;
     if bytes.is_empty() {
         return Err(err("the function file is empty".to_owned()));
@@ -314,7 +424,12 @@ pub fn read_code(base: &Path, file: &str) -> Result<String, InputError> {
             bytes.len()
         )));
     }
-    String::from_utf8(bytes).map_err(|e| err(format!("the function file is not UTF-8 (byte {})", e.utf8_error().valid_up_to())))
+    String::from_utf8(bytes).map_err(|e| {
+        err(format!(
+            "the function file is not UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 /// A short reason for an I/O error, without the OS error number noise.
@@ -339,13 +454,20 @@ pub fn split_list(v: &str) -> Vec<String> {
 /// A comment as CloudFront accepts it (at most 128 characters).
 pub fn check_comment(c: &str) -> Result<(), String> {
     let n = c.chars().count();
-    if n > 128 { Err(format!("is {n} characters; CloudFront accepts at most 128")) } else { Ok(()) }
+    if n > 128 {
+        Err(format!("is {n} characters; CloudFront accepts at most 128"))
+    } else {
+        Ok(())
+    }
 }
 
 /// Key value store associations as CloudFront accepts them: at most one, runtime 2.0 only, ARN shape.
 pub fn check_kvs(arns: &[String], runtime: Runtime) -> Result<(), String> {
     if arns.len() > 1 {
-        return Err(format!("{} ARNs given; a function can be associated with at most 1 key value store", arns.len()));
+        return Err(format!(
+            "{} ARNs given; a function can be associated with at most 1 key value store",
+            arns.len()
+        ));
     }
     if !arns.is_empty() && runtime != Runtime::Js2 {
         return Err("key value stores need runtime cloudfront-js-2.0".to_owned());
@@ -355,7 +477,9 @@ pub fn check_kvs(arns: &[String], runtime: Runtime) -> Result<(), String> {
             .strip_prefix("arn:aws:cloudfront::")
             .and_then(|rest| rest.split_once(":key-value-store/"))
             .is_some_and(|(acct, id)| {
-                acct.len() == 12 && acct.bytes().all(|b| b.is_ascii_digit()) && !id.is_empty()
+                acct.len() == 12
+                    && acct.bytes().all(|b| b.is_ascii_digit())
+                    && !id.is_empty()
                     && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
             });
         if !ok {
@@ -390,7 +514,10 @@ fn parse_bool(raw: &RawInputs, name: &str) -> Result<bool, InputError> {
     match raw.get(name).to_ascii_lowercase().as_str() {
         "true" => Ok(true),
         "false" => Ok(false),
-        other => Err(InputError::input(name, format!("{other:?} is not a boolean (expected true or false)"))),
+        other => Err(InputError::input(
+            name,
+            format!("{other:?} is not a boolean (expected true or false)"),
+        )),
     }
 }
 
@@ -398,7 +525,11 @@ fn check_url(url: &str) -> Result<String, String> {
     let ok = (url.starts_with("http://") || url.starts_with("https://"))
         && url.len() > "https://".len()
         && !url.chars().any(char::is_whitespace);
-    if ok { Ok(url.trim_end_matches('/').to_owned()) } else { Err(format!("{url:?} is not an http(s) URL")) }
+    if ok {
+        Ok(url.trim_end_matches('/').to_owned())
+    } else {
+        Err(format!("{url:?} is not an http(s) URL"))
+    }
 }
 
 fn is_role_arn(v: &str) -> bool {
@@ -409,5 +540,7 @@ fn is_role_arn(v: &str) -> bool {
         && parts[2] == "iam"
         && parts[4].len() == 12
         && parts[4].bytes().all(|b| b.is_ascii_digit())
-        && parts[5].strip_prefix("role/").is_some_and(|r| !r.is_empty())
+        && parts[5]
+            .strip_prefix("role/")
+            .is_some_and(|r| !r.is_empty())
 }

@@ -1,7 +1,15 @@
 //! The `test` command: runs a function locally in the embedded runtime against events or test cases
 //! and prints each FunctionOutput, logs, errors and compute utilization (text or JSON lines).
+//!
+//! Not for: anything AWS. Cases are loaded by [`crate::testcase`] and run by [`crate::runtime`];
+//! this module reads the flags, fills the key value store and prints.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::runtime::{self, Invocation, KeyValueStore, Limits};
+use crate::testcase::{self, TestCase};
+use crate::types::Runtime;
 
 /// Flags of `cloudfront-publish test`.
 #[derive(Debug, Clone, clap::Args)]
@@ -32,6 +40,245 @@ pub struct TestCmdError(pub String);
 
 /// Runs the command, printing to stdout. Ok(true) when every case passed.
 pub fn run(args: &TestArgs) -> Result<bool, TestCmdError> {
-    let _ = args;
-    Err(TestCmdError("the test command is not built yet".to_owned()))
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    run_to(args, &mut out)
+}
+
+/// Runs the command, printing to `out`. Ok(true) when every case passed.
+pub fn run_to(args: &TestArgs, out: &mut dyn Write) -> Result<bool, TestCmdError> {
+    let rt: Runtime = args
+        .runtime
+        .parse()
+        .map_err(|e| TestCmdError(format!("--runtime: {e}")))?;
+    let json = match args.format.as_str() {
+        "text" => false,
+        "json" => true,
+        other => {
+            return Err(TestCmdError(format!(
+                "--format: {other:?} is not a format (expected text or json)"
+            )));
+        }
+    };
+    let code = read_function(&args.file)?;
+    let kvs = build_kvs(&args.kvs, args.kvs_file.as_deref())?;
+    if args.events.is_empty() {
+        return Err(TestCmdError(
+            "--event: give at least one event or test-case file".into(),
+        ));
+    }
+    let cases: Vec<TestCase> = args
+        .events
+        .iter()
+        .map(|p| testcase::load(p).map_err(|e| TestCmdError(format!("--event {e}"))))
+        .collect::<Result<_, _>>()?;
+
+    // Runtime 2.0 always has a store locally, so a missing key rejects as it would in the service.
+    let store = (rt == Runtime::Js2).then_some(&kvs);
+    let limits = Limits::default();
+    let mut all_passed = true;
+    let mut passed_count = 0;
+    for case in &cases {
+        let outcome = runtime::run(Invocation {
+            code: &code,
+            runtime: rt,
+            event: &case.event,
+            kvs: store,
+            limits: &limits,
+        });
+        let verdict = testcase::check(
+            case,
+            outcome.output.as_ref(),
+            outcome.error.as_deref(),
+            outcome.compute_utilization,
+            100,
+        );
+        all_passed &= verdict.passed;
+        passed_count += usize::from(verdict.passed);
+        let written = if json {
+            let line = serde_json::json!({
+                "name": case.name,
+                "output": outcome.output,
+                "logs": outcome.logs,
+                "error": outcome.error,
+                "compute-utilization": outcome.compute_utilization,
+                "passed": verdict.passed,
+                "failures": verdict.failures,
+            });
+            writeln!(out, "{line}")
+        } else {
+            write_text(out, case, &outcome, &verdict)
+        };
+        written.map_err(|e| TestCmdError(format!("cannot write the results: {e}")))?;
+    }
+    if !json {
+        let failed = cases.len() - passed_count;
+        writeln!(
+            out,
+            "{passed_count} passed, {failed} failed ({} runtime, compute utilization is an estimate)",
+            rt
+        )
+        .map_err(|e| TestCmdError(format!("cannot write the results: {e}")))?;
+    }
+    Ok(all_passed)
+}
+
+fn write_text(
+    out: &mut dyn Write,
+    case: &TestCase,
+    outcome: &runtime::Outcome,
+    verdict: &testcase::Verdict,
+) -> std::io::Result<()> {
+    writeln!(out, "== {} ({})", case.name, case.source.display())?;
+    if let Some(o) = &outcome.output {
+        let pretty = serde_json::to_string_pretty(o).unwrap_or_else(|_| o.to_string());
+        writeln!(out, "output:")?;
+        for line in pretty.lines() {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    if !outcome.logs.is_empty() {
+        writeln!(out, "logs:")?;
+        for line in &outcome.logs {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    if let Some(e) = &outcome.error {
+        writeln!(out, "error: {e}")?;
+    }
+    writeln!(
+        out,
+        "compute utilization: {} (estimate)",
+        outcome.compute_utilization
+    )?;
+    if verdict.passed {
+        writeln!(out, "PASS")?;
+    } else {
+        writeln!(out, "FAIL")?;
+        for f in &verdict.failures {
+            writeln!(out, "  - {f}")?;
+        }
+    }
+    writeln!(out)
+}
+
+fn read_function(path: &Path) -> Result<String, TestCmdError> {
+    let p = path.display();
+    let bytes = std::fs::read(path)
+        .map_err(|e| TestCmdError(format!("{p}: cannot read the function: {e}")))?;
+    let code = String::from_utf8(bytes)
+        .map_err(|_| TestCmdError(format!("{p}: the function is not UTF-8 text")))?;
+    if code.trim().is_empty() {
+        return Err(TestCmdError(format!("{p}: the function file is empty")));
+    }
+    Ok(code)
+}
+
+/// Splits `KEY=VALUE` at the first `=`; the key must be non-empty.
+fn split_entry(entry: &str) -> Option<(String, String)> {
+    let (k, v) = entry.split_once('=')?;
+    if k.is_empty() {
+        return None;
+    }
+    Some((k.to_owned(), v.to_owned()))
+}
+
+/// The key value store from `--kvs-file` then `--kvs` (flags win).
+fn build_kvs(entries: &[String], file: Option<&Path>) -> Result<KeyValueStore, TestCmdError> {
+    let mut kvs = KeyValueStore::new();
+    if let Some(path) = file {
+        kvs.extend(read_kvs_file(path)?);
+    }
+    for e in entries {
+        let (k, v) = split_entry(e).ok_or_else(|| {
+            TestCmdError(format!(
+                "--kvs {e:?}: expected KEY=VALUE with a non-empty KEY"
+            ))
+        })?;
+        kvs.insert(k, v);
+    }
+    Ok(kvs)
+}
+
+/// Reads a JSON object (values: strings, or other JSON kept as its text) or `KEY=VALUE` lines
+/// (blank lines and `#` comments skipped).
+fn read_kvs_file(path: &Path) -> Result<KeyValueStore, TestCmdError> {
+    let p = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| TestCmdError(format!("--kvs-file {p}: cannot read: {e}")))?;
+    let mut kvs = KeyValueStore::new();
+    if text.trim_start().starts_with('{') {
+        let obj: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
+            .map_err(|e| TestCmdError(format!("--kvs-file {p}: {e}")))?;
+        for (k, v) in obj {
+            let value = match v {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            kvs.insert(k, value);
+        }
+        return Ok(kvs);
+    }
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let (k, v) = split_entry(line).ok_or_else(|| {
+            TestCmdError(format!(
+                "--kvs-file {p}: line {}: expected KEY=VALUE with a non-empty KEY",
+                i + 1
+            ))
+        })?;
+        kvs.insert(k, v);
+    }
+    Ok(kvs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kvs_entries_split_at_the_first_equals_sign() {
+        let kvs = build_kvs(&["a=b=c".into(), "empty=".into()], None).unwrap();
+        assert_eq!(kvs["a"], "b=c");
+        assert_eq!(kvs["empty"], "");
+    }
+
+    #[test]
+    fn kvs_entry_without_equals_or_key_names_the_flag() {
+        let err = build_kvs(&["novalue".into()], None).unwrap_err().0;
+        assert!(err.starts_with("--kvs \"novalue\""), "{err}");
+        assert!(build_kvs(&["=v".into()], None).is_err());
+    }
+
+    #[test]
+    fn kvs_file_accepts_json_objects_and_key_value_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = dir.path().join("kvs.json");
+        std::fs::write(&j, r#"{"a": "1", "cfg": {"x": true}, "n": 5}"#).unwrap();
+        let kvs = read_kvs_file(&j).unwrap();
+        assert_eq!(kvs["a"], "1");
+        assert_eq!(kvs["cfg"], r#"{"x":true}"#);
+        assert_eq!(kvs["n"], "5");
+        let l = dir.path().join("kvs.env");
+        std::fs::write(&l, "# comment\n\nk=v=w\r\nother=x\n").unwrap();
+        let kvs = read_kvs_file(&l).unwrap();
+        assert_eq!(kvs["k"], "v=w");
+        assert_eq!(kvs["other"], "x");
+        std::fs::write(&l, "ok=1\nbroken\n").unwrap();
+        let err = read_kvs_file(&l).unwrap_err().0;
+        assert!(err.contains("line 2") && err.contains("kvs.env"), "{err}");
+    }
+
+    #[test]
+    fn flags_override_the_kvs_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("kvs.txt");
+        std::fs::write(&f, "a=file\nb=file\n").unwrap();
+        let kvs = build_kvs(&["a=flag".into()], Some(&f)).unwrap();
+        assert_eq!(kvs["a"], "flag");
+        assert_eq!(kvs["b"], "file");
+    }
 }

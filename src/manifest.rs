@@ -36,16 +36,34 @@ struct Entry {
 
 /// Reads and validates the manifest at `path` (`shown` is how the user wrote it, for messages).
 /// `default_max` is the run's `max-compute-utilization`, used where an entry sets none.
-pub fn load(path: &Path, shown: &str, default_max: u32) -> Result<Vec<FunctionPlan>, ManifestError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ManifestError(format!("{shown}: cannot read the manifest: {}", io_reason(&e))))?;
-    parse(&text, path.parent().unwrap_or(Path::new(".")), shown, default_max)
+pub fn load(
+    path: &Path,
+    shown: &str,
+    default_max: u32,
+) -> Result<Vec<FunctionPlan>, ManifestError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ManifestError(format!(
+            "{shown}: cannot read the manifest: {}",
+            io_reason(&e)
+        ))
+    })?;
+    parse(
+        &text,
+        path.parent().unwrap_or(Path::new(".")),
+        shown,
+        default_max,
+    )
 }
 
 /// Parses manifest text; files and globs are resolved against `base`.
-pub fn parse(text: &str, base: &Path, shown: &str, default_max: u32) -> Result<Vec<FunctionPlan>, ManifestError> {
-    let manifest: Manifest =
-        serde_yaml::from_str(text).map_err(|e| ManifestError(format!("{shown}: {}", yaml_reason(&e))))?;
+pub fn parse(
+    text: &str,
+    base: &Path,
+    shown: &str,
+    default_max: u32,
+) -> Result<Vec<FunctionPlan>, ManifestError> {
+    let manifest: Manifest = serde_yaml::from_str(text)
+        .map_err(|e| ManifestError(format!("{shown}: {}", yaml_reason(&e))))?;
     if manifest.functions.is_empty() {
         return Err(ManifestError(format!("{shown}: `functions` is empty")));
     }
@@ -53,13 +71,20 @@ pub fn parse(text: &str, base: &Path, shown: &str, default_max: u32) -> Result<V
     let mut plans = Vec::with_capacity(manifest.functions.len());
     for (i, entry) in manifest.functions.into_iter().enumerate() {
         let line = name_line(text, i);
-        let at = |key: &str, msg: String| ManifestError(format!("{shown}:{line}: functions[{i}].{key}: {msg}"));
-        let name: FunctionName = entry.name.parse().map_err(|e: crate::types::InvalidValue| at("name", e.0))?;
+        let at = |key: &str, msg: String| {
+            ManifestError(format!("{shown}:{line}: functions[{i}].{key}: {msg}"))
+        };
+        let name: FunctionName = entry
+            .name
+            .parse()
+            .map_err(|e: crate::types::InvalidValue| at("name", e.0))?;
         if !seen.insert(name.clone()) {
             return Err(at("name", format!("duplicate function name {name}")));
         }
         let runtime: Runtime = match &entry.runtime {
-            Some(r) => r.parse().map_err(|e: crate::types::InvalidValue| at("runtime", e.0))?,
+            Some(r) => r
+                .parse()
+                .map_err(|e: crate::types::InvalidValue| at("runtime", e.0))?,
             None => Runtime::default(),
         };
         if let Some(c) = &entry.comment {
@@ -70,7 +95,12 @@ pub fn parse(text: &str, base: &Path, shown: &str, default_max: u32) -> Result<V
         }
         let max = match entry.max_compute_utilization {
             Some(n) if n <= 100 => n,
-            Some(n) => return Err(at("max-compute-utilization", format!("{n} is not an integer from 0 to 100"))),
+            Some(n) => {
+                return Err(at(
+                    "max-compute-utilization",
+                    format!("{n} is not an integer from 0 to 100"),
+                ));
+            }
             None => default_max,
         };
         let code = match &entry.file {
@@ -106,7 +136,10 @@ fn name_line(text: &str, index: usize) -> usize {
         .enumerate()
         .filter(|(_, l)| {
             let t = l.trim_start();
-            t.strip_prefix("- ").unwrap_or(t).trim_start().starts_with("name:")
+            t.strip_prefix("- ")
+                .unwrap_or(t)
+                .trim_start()
+                .starts_with("name:")
         })
         .map(|(n, _)| n + 1)
         .nth(index)
@@ -139,12 +172,17 @@ mod tests {
     #[test]
     fn bad_values_name_the_entry_and_key() {
         assert!(parse_err("functions:\n  - name: 'bad name'\n").contains("functions[0].name"));
-        assert!(parse_err("functions:\n  - name: a\n    runtime: node\n").contains("functions[0].runtime"));
+        assert!(
+            parse_err("functions:\n  - name: a\n    runtime: node\n")
+                .contains("functions[0].runtime")
+        );
         assert!(
             parse_err("functions:\n  - name: a\n    max-compute-utilization: 101\n")
                 .contains("max-compute-utilization")
         );
-        assert!(parse_err("functions:\n  - name: a\n    file: missing.js\n").contains("missing.js"));
+        assert!(
+            parse_err("functions:\n  - name: a\n    file: missing.js\n").contains("missing.js")
+        );
         assert!(parse_err("functions: []\n").contains("empty"));
     }
 
@@ -154,7 +192,9 @@ mod tests {
         assert_eq!(plans.len(), 2);
         assert_eq!(plans[0].runtime, Runtime::Js2);
         assert_eq!(plans[0].max_compute_utilization, 90);
-        assert!(plans[0].kvs_arns.is_none() && plans[0].comment.is_none() && plans[0].code.is_none());
+        assert!(
+            plans[0].kvs_arns.is_none() && plans[0].comment.is_none() && plans[0].code.is_none()
+        );
         assert_eq!(plans[1].runtime, Runtime::Js1);
         assert_eq!(plans[1].max_compute_utilization, 70);
     }

@@ -24,7 +24,12 @@ pub const CHANGED_AFTER_TEST: &str = "not published: function changed after it w
 
 /// Runs the plan against CloudFront and, overlapping it, looks up the PR comment; writes the comment
 /// once the report is complete. Never fails as a whole: every failure is in the report.
-pub async fn execute(plan: &Plan, cf: &CloudFront, commenter: Option<&Commenter>, on_done: OnDone) -> (Report, Vec<String>) {
+pub async fn execute(
+    plan: &Plan,
+    cf: &CloudFront,
+    commenter: Option<&Commenter>,
+    on_done: OnDone,
+) -> (Report, Vec<String>) {
     let target = plan.comment_target();
     let lookup = async {
         match commenter {
@@ -46,7 +51,9 @@ pub async fn execute(plan: &Plan, cf: &CloudFront, commenter: Option<&Commenter>
 /// Runs every function of the plan, `concurrency` at a time, honouring `fail-fast`.
 pub async fn run(plan: &Plan, cf: &CloudFront, on_done: OnDone) -> Report {
     // `concurrency` comes from the user; tokio panics above MAX_PERMITS.
-    let sem = Arc::new(Semaphore::new(plan.concurrency.clamp(1, Semaphore::MAX_PERMITS)));
+    let sem = Arc::new(Semaphore::new(
+        plan.concurrency.clamp(1, Semaphore::MAX_PERMITS),
+    ));
     let independent = plan.fail_fast == FailFast::Independent || plan.functions.len() == 1;
 
     // Phase 1: read, sync, test. In independent mode each function goes on to publish at once.
@@ -82,7 +89,8 @@ pub async fn run(plan: &Plan, cf: &CloudFront, on_done: OnDone) -> Report {
     for (i, slot) in slots.into_iter().enumerate() {
         match slot {
             Some(Phase1::Ready(t)) if all_passed => {
-                let (cf, sem, on_done, publish) = (cf.clone(), sem.clone(), on_done.clone(), plan.publish);
+                let (cf, sem, on_done, publish) =
+                    (cf.clone(), sem.clone(), on_done.clone(), plan.publish);
                 set.spawn(async move {
                     let _permit = sem.acquire_owned().await.ok();
                     let report = finish(&cf, t, publish).await;
@@ -97,7 +105,12 @@ pub async fn run(plan: &Plan, cf: &CloudFront, on_done: OnDone) -> Report {
                 reports[i] = Some(report);
             }
             Some(Phase1::Done(report)) => reports[i] = Some(report),
-            None => reports[i] = Some(failed_early(&plan.functions[i], "internal error: the task did not finish")),
+            None => {
+                reports[i] = Some(failed_early(
+                    &plan.functions[i],
+                    "internal error: the task did not finish",
+                ))
+            }
         }
     }
     while let Some(joined) = set.join_next().await {
@@ -108,9 +121,22 @@ pub async fn run(plan: &Plan, cf: &CloudFront, on_done: OnDone) -> Report {
     let functions = reports
         .into_iter()
         .enumerate()
-        .map(|(i, r)| r.unwrap_or_else(|| failed_early(&plan.functions[i], "internal error: the task did not finish")))
+        .map(|(i, r)| {
+            r.unwrap_or_else(|| {
+                failed_early(
+                    &plan.functions[i],
+                    "internal error: the task did not finish",
+                )
+            })
+        })
         .collect();
-    Report { functions, manifest: plan.manifest.clone(), sha: plan.sha.clone(), run_url: plan.run_url.clone(), comment_url: None }
+    Report {
+        functions,
+        manifest: plan.manifest.clone(),
+        sha: plan.sha.clone(),
+        run_url: plan.run_url.clone(),
+        comment_url: None,
+    }
 }
 
 /// Where a function stands after phase 1.
@@ -168,20 +194,35 @@ fn blank_report(fp: &FunctionPlan) -> FunctionReport {
 /// One line naming the function, the step and what to do.
 fn aws_failure(fp: &FunctionPlan, step: &str, e: &AwsError) -> String {
     let hint = match e.code.as_str() {
-        "PreconditionFailed" => " The function changed meanwhile; rerun to test the current version.",
+        "PreconditionFailed" => {
+            " The function changed meanwhile; rerun to test the current version."
+        }
         "NoSuchFunctionExists" => " Set function-file to create it, or check function-name.",
         "InvalidIfMatchVersion" => " The ETag sent is not valid for this function; rerun.",
         "FunctionSizeLimitExceeded" => " CloudFront functions are limited to 10 KB.",
-        "AccessDenied" | "AccessDeniedException" | "InvalidClientTokenId" | "SignatureDoesNotMatch" | "ExpiredToken" => {
-            " Check the credentials and the IAM policy (see README)."
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "InvalidClientTokenId"
+        | "SignatureDoesNotMatch"
+        | "ExpiredToken" => " Check the credentials and the IAM policy (see README).",
+        "Throttling" | "ServiceUnavailable" | "Timeout" | "DispatchFailure" => {
+            " AWS did not answer after retries; rerun later."
         }
-        "Throttling" | "ServiceUnavailable" | "Timeout" | "DispatchFailure" => " AWS did not answer after retries; rerun later.",
         _ => "",
     };
-    format!("{}: {step}: {}: {}.{hint}", fp.name, e.code, e.message.trim_end_matches('.'))
+    format!(
+        "{}: {step}: {}: {}.{hint}",
+        fp.name,
+        e.code,
+        e.message.trim_end_matches('.')
+    )
 }
 
-async fn prepare_and_test(cf: &CloudFront, fp: &FunctionPlan, if_match: Option<&Etag>) -> Result<Tested, FunctionReport> {
+async fn prepare_and_test(
+    cf: &CloudFront,
+    fp: &FunctionPlan,
+    if_match: Option<&Etag>,
+) -> Result<Tested, FunctionReport> {
     let started = Instant::now();
     let mut report = blank_report(fp);
     let fail = |mut report: FunctionReport, msg: String| {
@@ -202,15 +243,29 @@ async fn prepare_and_test(cf: &CloudFront, fp: &FunctionPlan, if_match: Option<&
         Err(e) => return Err(fail(report, aws_failure(fp, "read", &e))),
     };
     report.steps.push(match &dev {
-        Some(d) => format!("read: DEVELOPMENT ETag {} ({}), LIVE {}", d.etag, d.status, live.as_ref().map_or("none".to_owned(), |l| format!("ETag {}", l.etag))),
+        Some(d) => format!(
+            "read: DEVELOPMENT ETag {} ({}), LIVE {}",
+            d.etag,
+            d.status,
+            live.as_ref()
+                .map_or("none".to_owned(), |l| format!("ETag {}", l.etag))
+        ),
         None => "read: the function does not exist yet".to_owned(),
     });
     // A missing function has no ETag, which is not the one expected either: never create it then.
     if let Some(expected) = if_match {
         let current = dev.as_ref().map(|d| &d.etag);
         if current != Some(expected) {
-            let found = current.map_or("the function does not exist".to_owned(), |e| format!("the DEVELOPMENT ETag is {e}"));
-            return Err(fail(report, format!("{}: if-match: {found}, not {expected}: nothing was changed", fp.name)));
+            let found = current.map_or("the function does not exist".to_owned(), |e| {
+                format!("the DEVELOPMENT ETag is {e}")
+            });
+            return Err(fail(
+                report,
+                format!(
+                    "{}: if-match: {found}, not {expected}: nothing was changed",
+                    fp.name
+                ),
+            ));
         }
     }
 
@@ -219,7 +274,10 @@ async fn prepare_and_test(cf: &CloudFront, fp: &FunctionPlan, if_match: Option<&
         (None, None) => {
             return Err(fail(
                 report,
-                format!("{}: read: NoSuchFunctionExists: the function does not exist. Set function-file to create it, or check function-name.", fp.name),
+                format!(
+                    "{}: read: NoSuchFunctionExists: the function does not exist. Set function-file to create it, or check function-name.",
+                    fp.name
+                ),
             ));
         }
         (None, Some(code)) => {
@@ -232,7 +290,9 @@ async fn prepare_and_test(cf: &CloudFront, fp: &FunctionPlan, if_match: Option<&
             match cf.create(&fp.name, &spec).await {
                 Ok(state) => {
                     report.changed = true;
-                    report.steps.push(format!("CreateFunction: DEVELOPMENT ETag {}", state.etag));
+                    report
+                        .steps
+                        .push(format!("CreateFunction: DEVELOPMENT ETag {}", state.etag));
                     (state, code.as_bytes().to_vec())
                 }
                 Err(e) => return Err(fail(report, aws_failure(fp, "create", &e))),
@@ -253,13 +313,18 @@ async fn prepare_and_test(cf: &CloudFront, fp: &FunctionPlan, if_match: Option<&
                 match cf.update(&fp.name, &dev.etag, &spec).await {
                     Ok(state) => {
                         report.changed = true;
-                        report.steps.push(format!("UpdateFunction: DEVELOPMENT ETag {} -> {}", dev.etag, state.etag));
+                        report.steps.push(format!(
+                            "UpdateFunction: DEVELOPMENT ETag {} -> {}",
+                            dev.etag, state.etag
+                        ));
                         (state, code.as_bytes().to_vec())
                     }
                     Err(e) => return Err(fail(report, aws_failure(fp, "update", &e))),
                 }
             } else {
-                report.steps.push("sync: DEVELOPMENT already holds this code and config".to_owned());
+                report
+                    .steps
+                    .push("sync: DEVELOPMENT already holds this code and config".to_owned());
                 (dev, code.as_bytes().to_vec())
             }
         }
@@ -276,7 +341,8 @@ async fn prepare_and_test(cf: &CloudFront, fp: &FunctionPlan, if_match: Option<&
             "TestFunction {}: {}{}",
             r.name,
             if r.passed { "passed" } else { "FAILED" },
-            r.compute_utilization.map_or(String::new(), |c| format!(", compute utilization {c}"))
+            r.compute_utilization
+                .map_or(String::new(), |c| format!(", compute utilization {c}"))
         ));
     }
     let total = results.len();
@@ -284,22 +350,43 @@ async fn prepare_and_test(cf: &CloudFront, fp: &FunctionPlan, if_match: Option<&
     if failed > 0 {
         report.etag = Some(dev.etag.to_string());
         report.status = Some(dev.status.clone());
-        return Err(fail(report, format!("{}: {failed} of {total} tests failed: not published", fp.name)));
+        return Err(fail(
+            report,
+            format!(
+                "{}: {failed} of {total} tests failed: not published",
+                fp.name
+            ),
+        ));
     }
 
     let live_matches = match (&live, &live_code) {
         (Some(l), Some(lc)) => {
-            lc == &code && l.runtime == dev.runtime && l.comment == dev.comment && l.kvs_arns == dev.kvs_arns
+            lc == &code
+                && l.runtime == dev.runtime
+                && l.comment == dev.comment
+                && l.kvs_arns == dev.kvs_arns
         }
         _ => false,
     };
-    Ok(Tested { report, name: fp.name.clone(), dev, live, live_matches, started })
+    Ok(Tested {
+        report,
+        name: fp.name.clone(),
+        dev,
+        live,
+        live_matches,
+        started,
+    })
 }
 
 async fn run_tests(cf: &CloudFront, fp: &FunctionPlan, etag: &Etag) -> Vec<TestResult> {
     let mut set = JoinSet::new();
     for (i, case) in fp.tests.iter().cloned().enumerate() {
-        let (cf, name, etag, max) = (cf.clone(), fp.name.clone(), etag.clone(), fp.max_compute_utilization);
+        let (cf, name, etag, max) = (
+            cf.clone(),
+            fp.name.clone(),
+            etag.clone(),
+            fp.max_compute_utilization,
+        );
         set.spawn(async move {
             let event = serde_json::to_vec(&case.event).unwrap_or_default();
             let result = match cf.test(&name, &etag, &event).await {
@@ -339,8 +426,16 @@ async fn run_tests(cf: &CloudFront, fp: &FunctionPlan, etag: &Etag) -> Vec<TestR
 
 /// Turns one TestFunction answer into a result, checking the case's expectations.
 fn judge(case: &TestCase, run: TestRun, max: u32) -> TestResult {
-    let output = run.output.as_deref().map(|s| serde_json::from_str(s).unwrap_or_else(|_| serde_json::Value::String(s.to_owned())));
-    let verdict = testcase::check(case, output.as_ref(), run.error.as_deref(), run.compute_utilization.unwrap_or(0), max);
+    let output = run.output.as_deref().map(|s| {
+        serde_json::from_str(s).unwrap_or_else(|_| serde_json::Value::String(s.to_owned()))
+    });
+    let verdict = testcase::check(
+        case,
+        output.as_ref(),
+        run.error.as_deref(),
+        run.compute_utilization.unwrap_or(0),
+        max,
+    );
     TestResult {
         name: case.name.clone(),
         passed: verdict.passed,
@@ -355,13 +450,22 @@ fn judge(case: &TestCase, run: TestRun, max: u32) -> TestResult {
 /// Publishes the tested ETag (unless LIVE already holds it, or `publish` is false) and reads LIVE
 /// back for the `etag` output.
 async fn finish(cf: &CloudFront, t: Tested, publish: bool) -> FunctionReport {
-    let Tested { mut report, name, dev, live, live_matches, started } = t;
+    let Tested {
+        mut report,
+        name,
+        dev,
+        live,
+        live_matches,
+        started,
+    } = t;
     if live_matches {
         let live = live.unwrap_or_else(|| dev.clone());
         report.stage = Stage::Live;
         report.etag = Some(live.etag.to_string());
         report.status = Some(live.status);
-        report.steps.push("publish: LIVE already holds this code and config; nothing to publish".to_owned());
+        report.steps.push(
+            "publish: LIVE already holds this code and config; nothing to publish".to_owned(),
+        );
         report.duration = started.elapsed();
         return report;
     }
@@ -376,7 +480,10 @@ async fn finish(cf: &CloudFront, t: Tested, publish: bool) -> FunctionReport {
     match cf.publish(&name, &dev.etag).await {
         Ok(()) => {
             report.published = true;
-            report.steps.push(format!("PublishFunction: published DEVELOPMENT ETag {} to LIVE", dev.etag));
+            report.steps.push(format!(
+                "PublishFunction: published DEVELOPMENT ETag {} to LIVE",
+                dev.etag
+            ));
             report.stage = Stage::Live;
             match cf.describe(&name, Stage::Live).await {
                 Ok(Some(l)) => {
@@ -384,15 +491,26 @@ async fn finish(cf: &CloudFront, t: Tested, publish: bool) -> FunctionReport {
                     report.status = Some(l.status);
                     report.function_arn = Some(l.arn);
                 }
-                Ok(None) => report.error = Some(format!("{name}: DescribeFunction LIVE: the function vanished after publishing")),
-                Err(e) => report.error = Some(format!("{name}: published, but DescribeFunction LIVE failed: {}: {}", e.code, e.message)),
+                Ok(None) => {
+                    report.error = Some(format!(
+                        "{name}: DescribeFunction LIVE: the function vanished after publishing"
+                    ))
+                }
+                Err(e) => {
+                    report.error = Some(format!(
+                        "{name}: published, but DescribeFunction LIVE failed: {}: {}",
+                        e.code, e.message
+                    ))
+                }
             }
         }
         Err(e) if e.is_precondition_failed() => {
             report.stage = Stage::Development;
             report.etag = Some(dev.etag.to_string());
             report.status = Some(dev.status);
-            report.error = Some(format!("{name}: {CHANGED_AFTER_TEST} (PublishFunction: PreconditionFailed). Rerun to test the current version."));
+            report.error = Some(format!(
+                "{name}: {CHANGED_AFTER_TEST} (PublishFunction: PreconditionFailed). Rerun to test the current version."
+            ));
         }
         Err(e) => {
             report.stage = Stage::Development;

@@ -45,15 +45,30 @@ impl AwsError {
                 let e = se.err();
                 (
                     e.code().unwrap_or("Unknown").to_owned(),
-                    e.message().map(str::to_owned).unwrap_or_else(|| DisplayErrorContext(&err).to_string()),
+                    e.message()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| DisplayErrorContext(&err).to_string()),
                 )
             }
             SdkError::TimeoutError(_) => ("Timeout".to_owned(), "no answer in time".to_owned()),
-            SdkError::DispatchFailure(_) => ("DispatchFailure".to_owned(), DisplayErrorContext(&err).to_string()),
-            SdkError::ConstructionFailure(_) => ("InvalidRequest".to_owned(), DisplayErrorContext(&err).to_string()),
-            _ => ("ResponseError".to_owned(), DisplayErrorContext(&err).to_string()),
+            SdkError::DispatchFailure(_) => (
+                "DispatchFailure".to_owned(),
+                DisplayErrorContext(&err).to_string(),
+            ),
+            SdkError::ConstructionFailure(_) => (
+                "InvalidRequest".to_owned(),
+                DisplayErrorContext(&err).to_string(),
+            ),
+            _ => (
+                "ResponseError".to_owned(),
+                DisplayErrorContext(&err).to_string(),
+            ),
         };
-        Self { operation, code, message: one_line(&message) }
+        Self {
+            operation,
+            code,
+            message: one_line(&message),
+        }
     }
 
     /// True for 412 PreconditionFailed: the ETag sent is no longer current.
@@ -123,7 +138,9 @@ pub struct CloudFront {
 /// Retries: the SDK's standard mode retries throttling errors and 5xx with exponential backoff and
 /// jitter, never other 4xx.
 fn retry_config() -> RetryConfig {
-    RetryConfig::standard().with_max_attempts(5).with_initial_backoff(Duration::from_millis(100))
+    RetryConfig::standard()
+        .with_max_attempts(5)
+        .with_initial_backoff(Duration::from_millis(100))
 }
 
 fn timeout_config() -> TimeoutConfig {
@@ -141,7 +158,8 @@ impl CloudFront {
             .region(region.clone())
             .retry_config(retry_config())
             .timeout_config(timeout_config());
-        if let (Some(role), Some((url, token))) = (&settings.role_to_assume, &settings.oidc_request) {
+        if let (Some(role), Some((url, token))) = (&settings.role_to_assume, &settings.oidc_request)
+        {
             let creds = oidc::assume_role(role, url, token, region).await?;
             loader = loader.credentials_provider(creds);
         }
@@ -150,12 +168,16 @@ impl CloudFront {
         if let Some(url) = &settings.endpoint_url {
             conf = conf.endpoint_url(url);
         }
-        Ok(Self { client: Client::from_conf(conf.build()) })
+        Ok(Self {
+            client: Client::from_conf(conf.build()),
+        })
     }
 
     /// A client from an explicit SDK config (tests and `demo`).
     pub fn from_conf(conf: aws_sdk_cloudfront::Config) -> Self {
-        Self { client: Client::from_conf(conf.to_builder().retry_config(retry_config()).build()) }
+        Self {
+            client: Client::from_conf(conf.to_builder().retry_config(retry_config()).build()),
+        }
     }
 
     /// Wraps an existing SDK client (unit tests with `aws-smithy-mocks`).
@@ -164,8 +186,18 @@ impl CloudFront {
     }
 
     /// DescribeFunction; `None` when the function does not exist.
-    pub async fn describe(&self, name: &FunctionName, stage: Stage) -> Result<Option<FunctionState>, AwsError> {
-        let res = self.client.describe_function().name(name.as_str()).stage(fn_stage(stage)).send().await;
+    pub async fn describe(
+        &self,
+        name: &FunctionName,
+        stage: Stage,
+    ) -> Result<Option<FunctionState>, AwsError> {
+        let res = self
+            .client
+            .describe_function()
+            .name(name.as_str())
+            .stage(fn_stage(stage))
+            .send()
+            .await;
         match res {
             Ok(out) => {
                 let etag = parse_etag("DescribeFunction", out.e_tag())?;
@@ -173,25 +205,51 @@ impl CloudFront {
             }
             Err(e) => {
                 let err = AwsError::from_sdk("DescribeFunction", e);
-                if err.is_no_such_function() { Ok(None) } else { Err(err) }
+                if err.is_no_such_function() {
+                    Ok(None)
+                } else {
+                    Err(err)
+                }
             }
         }
     }
 
     /// GetFunction: the stage's code; `None` when the function (or that stage) does not exist.
-    pub async fn get_code(&self, name: &FunctionName, stage: Stage) -> Result<Option<Vec<u8>>, AwsError> {
-        let res = self.client.get_function().name(name.as_str()).stage(fn_stage(stage)).send().await;
+    pub async fn get_code(
+        &self,
+        name: &FunctionName,
+        stage: Stage,
+    ) -> Result<Option<Vec<u8>>, AwsError> {
+        let res = self
+            .client
+            .get_function()
+            .name(name.as_str())
+            .stage(fn_stage(stage))
+            .send()
+            .await;
         match res {
-            Ok(out) => Ok(Some(out.function_code().map(|b| b.as_ref().to_vec()).unwrap_or_default())),
+            Ok(out) => Ok(Some(
+                out.function_code()
+                    .map(|b| b.as_ref().to_vec())
+                    .unwrap_or_default(),
+            )),
             Err(e) => {
                 let err = AwsError::from_sdk("GetFunction", e);
-                if err.is_no_such_function() { Ok(None) } else { Err(err) }
+                if err.is_no_such_function() {
+                    Ok(None)
+                } else {
+                    Err(err)
+                }
             }
         }
     }
 
     /// CreateFunction; returns the new DEVELOPMENT state.
-    pub async fn create(&self, name: &FunctionName, spec: &FunctionSpec) -> Result<FunctionState, AwsError> {
+    pub async fn create(
+        &self,
+        name: &FunctionName,
+        spec: &FunctionSpec,
+    ) -> Result<FunctionState, AwsError> {
         let out = self
             .client
             .create_function()
@@ -206,7 +264,12 @@ impl CloudFront {
     }
 
     /// UpdateFunction with `If-Match`; returns the new DEVELOPMENT state.
-    pub async fn update(&self, name: &FunctionName, if_match: &Etag, spec: &FunctionSpec) -> Result<FunctionState, AwsError> {
+    pub async fn update(
+        &self,
+        name: &FunctionName,
+        if_match: &Etag,
+        spec: &FunctionSpec,
+    ) -> Result<FunctionState, AwsError> {
         let out = self
             .client
             .update_function()
@@ -222,7 +285,12 @@ impl CloudFront {
     }
 
     /// TestFunction on DEVELOPMENT with `If-Match` = the ETag that will be published.
-    pub async fn test(&self, name: &FunctionName, if_match: &Etag, event: &[u8]) -> Result<TestRun, AwsError> {
+    pub async fn test(
+        &self,
+        name: &FunctionName,
+        if_match: &Etag,
+        event: &[u8],
+    ) -> Result<TestRun, AwsError> {
         let out = self
             .client
             .test_function()
@@ -235,10 +303,20 @@ impl CloudFront {
             .map_err(|e| AwsError::from_sdk("TestFunction", e))?;
         let r = out.test_result();
         Ok(TestRun {
-            output: r.and_then(|r| r.function_output()).filter(|s| !s.is_empty()).map(str::to_owned),
-            logs: r.map(|r| r.function_execution_logs().to_vec()).unwrap_or_default(),
-            error: r.and_then(|r| r.function_error_message()).filter(|s| !s.is_empty()).map(str::to_owned),
-            compute_utilization: r.and_then(|r| r.compute_utilization()).and_then(|c| c.trim().parse().ok()),
+            output: r
+                .and_then(|r| r.function_output())
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+            logs: r
+                .map(|r| r.function_execution_logs().to_vec())
+                .unwrap_or_default(),
+            error: r
+                .and_then(|r| r.function_error_message())
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+            compute_utilization: r
+                .and_then(|r| r.compute_utilization())
+                .and_then(|c| c.trim().parse().ok()),
         })
     }
 
@@ -256,7 +334,11 @@ impl CloudFront {
 }
 
 fn build_err(operation: &'static str, message: String) -> AwsError {
-    AwsError { operation, code: "InvalidRequest".to_owned(), message }
+    AwsError {
+        operation,
+        code: "InvalidRequest".to_owned(),
+        message,
+    }
 }
 
 fn parse_etag(operation: &'static str, etag: Option<&str>) -> Result<Etag, AwsError> {
@@ -282,7 +364,12 @@ fn fn_config(spec: &FunctionSpec) -> Result<FunctionConfig, String> {
     // list it wants kept.
     let mut kvs = KeyValueStoreAssociations::builder().quantity(spec.kvs_arns.len() as i32);
     for arn in &spec.kvs_arns {
-        kvs = kvs.items(KeyValueStoreAssociation::builder().key_value_store_arn(arn).build().map_err(|e| e.to_string())?);
+        kvs = kvs.items(
+            KeyValueStoreAssociation::builder()
+                .key_value_store_arn(arn)
+                .build()
+                .map_err(|e| e.to_string())?,
+        );
     }
     conf = conf.key_value_store_associations(kvs.build().map_err(|e| e.to_string())?);
     conf.build().map_err(|e| e.to_string())
@@ -296,12 +383,22 @@ fn state_from(summary: Option<&FunctionSummary>, etag: Etag) -> FunctionState {
             .map(|m| m.function_arn().to_owned())
             .unwrap_or_default(),
         etag,
-        status: summary.and_then(|s| s.status()).unwrap_or_default().to_owned(),
-        runtime: config.map(|c| c.runtime().as_str().to_owned()).unwrap_or_default(),
+        status: summary
+            .and_then(|s| s.status())
+            .unwrap_or_default()
+            .to_owned(),
+        runtime: config
+            .map(|c| c.runtime().as_str().to_owned())
+            .unwrap_or_default(),
         comment: config.map(|c| c.comment().to_owned()).unwrap_or_default(),
         kvs_arns: config
             .and_then(|c| c.key_value_store_associations())
-            .map(|k| k.items().iter().map(|a| a.key_value_store_arn().to_owned()).collect())
+            .map(|k| {
+                k.items()
+                    .iter()
+                    .map(|a| a.key_value_store_arn().to_owned())
+                    .collect()
+            })
             .unwrap_or_default(),
     }
 }

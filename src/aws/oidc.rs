@@ -13,7 +13,11 @@ use super::AwsError;
 pub const AUDIENCE: &str = "sts.amazonaws.com";
 
 fn err(operation: &'static str, code: &str, message: impl Into<String>) -> AwsError {
-    AwsError { operation, code: code.to_owned(), message: message.into() }
+    AwsError {
+        operation,
+        code: code.to_owned(),
+        message: message.into(),
+    }
 }
 
 /// The token request URL with the audience added (`ACTIONS_ID_TOKEN_REQUEST_URL` already has a query).
@@ -35,13 +39,25 @@ pub async fn fetch_token(request_url: &str, bearer: &str) -> Result<String, AwsE
     let req = http::Request::get(token_url(request_url))
         .header(http::header::AUTHORIZATION, format!("bearer {bearer}"))
         .header(http::header::ACCEPT, "application/json; api-version=2.0")
-        .header(http::header::USER_AGENT, concat!("cloudfront-publish/", env!("CARGO_PKG_VERSION")))
+        .header(
+            http::header::USER_AGENT,
+            concat!("cloudfront-publish/", env!("CARGO_PKG_VERSION")),
+        )
         .body(Empty::new())
-        .map_err(|_| err(OP, "InvalidRequest", "ACTIONS_ID_TOKEN_REQUEST_URL is not a valid URL"))?;
-    let res = client
-        .request(req)
-        .await
-        .map_err(|e| err(OP, "DispatchFailure", format!("cannot reach the OIDC token endpoint: {e}")))?;
+        .map_err(|_| {
+            err(
+                OP,
+                "InvalidRequest",
+                "ACTIONS_ID_TOKEN_REQUEST_URL is not a valid URL",
+            )
+        })?;
+    let res = client.request(req).await.map_err(|e| {
+        err(
+            OP,
+            "DispatchFailure",
+            format!("cannot reach the OIDC token endpoint: {e}"),
+        )
+    })?;
     let status = res.status();
     let body = res
         .into_body()
@@ -50,14 +66,23 @@ pub async fn fetch_token(request_url: &str, bearer: &str) -> Result<String, AwsE
         .map_err(|e| err(OP, "ResponseError", e.to_string()))?
         .to_bytes();
     if !status.is_success() {
-        return Err(err(OP, &status.as_u16().to_string(), "the OIDC token request was refused (does the job have `permissions: id-token: write`?)"));
+        return Err(err(
+            OP,
+            &status.as_u16().to_string(),
+            "the OIDC token request was refused (does the job have `permissions: id-token: write`?)",
+        ));
     }
     #[derive(serde::Deserialize)]
     struct TokenResponse {
         value: String,
     }
-    let token: TokenResponse = serde_json::from_slice(&body)
-        .map_err(|_| err(OP, "ResponseError", "the OIDC token response has no `value`"))?;
+    let token: TokenResponse = serde_json::from_slice(&body).map_err(|_| {
+        err(
+            OP,
+            "ResponseError",
+            "the OIDC token response has no `value`",
+        )
+    })?;
     Ok(token.value)
 }
 
@@ -71,7 +96,10 @@ pub async fn assume_role(
 ) -> Result<Credentials, AwsError> {
     const OP: &str = "AssumeRoleWithWebIdentity";
     let token = fetch_token(request_url, bearer).await?;
-    let sdk = aws_config::defaults(BehaviorVersion::latest()).region(region).load().await;
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .region(region)
+        .load()
+        .await;
     let sts = aws_sdk_sts::Client::new(&sdk);
     let out = sts
         .assume_role_with_web_identity()

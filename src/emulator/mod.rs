@@ -1,10 +1,22 @@
 //! A local emulator of the CloudFront Functions API (2020-05-31, REST-XML) over an in-memory store.
 //!
 //! Real AWS SDKs talk to it. TestFunction runs code in the embedded [`crate::runtime`]. It knows
-//! nothing of the pipeline: they meet only over HTTP.
+//! nothing of the pipeline: they meet only over HTTP. The CLI calls [`serve`]; the demo and tests
+//! call [`start`] and talk to [`Running::endpoint_url`].
+
+mod errors;
+mod faults;
+mod reqlog;
+mod routes;
+mod store;
+mod xml;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use store::Store;
 
 /// Flags of `cloudfront-publish emulator`.
 #[derive(Debug, Clone, clap::Args)]
@@ -37,8 +49,214 @@ pub struct EmulatorArgs {
 #[error("{0}")]
 pub struct EmulatorError(pub String);
 
+/// How to run the emulator; [`Config::default`] is an in-memory emulator on a free loopback port.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on (port 0 = any free port).
+    pub listen: SocketAddr,
+    /// Delay added to every response.
+    pub latency: Duration,
+    /// Share of requests (0.0-1.0) answered with 503 ServiceUnavailable or 400 Throttling.
+    pub fault_rate: f64,
+    /// Seed for the fault injection.
+    pub fault_seed: u64,
+    /// Persist state to this JSON file (atomically, after each change) and reload it at start.
+    pub state_file: Option<PathBuf>,
+    /// Account id used in ARNs (12 digits).
+    pub account_id: String,
+    /// Append one JSON line per request to this file.
+    pub request_log: Option<PathBuf>,
+    /// Largest accepted function code in bytes (the service quota is 10 KB).
+    pub max_code_bytes: usize,
+    /// Most functions the account may hold (TooManyFunctions beyond).
+    pub max_functions: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            latency: Duration::ZERO,
+            fault_rate: 0.0,
+            fault_seed: 0,
+            state_file: None,
+            account_id: "123456789012".to_owned(),
+            request_log: None,
+            max_code_bytes: crate::types::MAX_FUNCTION_CODE_BYTES,
+            max_functions: 100,
+        }
+    }
+}
+
+impl From<EmulatorArgs> for Config {
+    fn from(args: EmulatorArgs) -> Self {
+        Self {
+            listen: args.listen,
+            latency: Duration::from_millis(args.latency_ms),
+            fault_rate: args.fault_rate,
+            fault_seed: args.fault_seed,
+            state_file: args.state,
+            account_id: args.account_id,
+            request_log: args.request_log,
+            ..Self::default()
+        }
+    }
+}
+
+impl Config {
+    fn validate(&self) -> Result<(), EmulatorError> {
+        if !(0.0..=1.0).contains(&self.fault_rate) {
+            return Err(EmulatorError(format!(
+                "--fault-rate {} is not between 0.0 and 1.0",
+                self.fault_rate
+            )));
+        }
+        if self.account_id.len() != 12 || !self.account_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(EmulatorError(format!(
+                "--account-id {:?} is not a 12-digit AWS account id",
+                self.account_id
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A running emulator; dropping it stops the server too, [`Running::shutdown`] waits for that.
+#[derive(Debug)]
+pub struct Running {
+    addr: SocketAddr,
+    store: Store,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// The bound address (with the real port when the config asked for port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://HOST:PORT`, the endpoint URL to give an SDK.
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The emulator's state, for tests and the demo to inspect or arrange it.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Stops accepting requests, lets in-flight ones finish, and waits for the server to end.
+    pub async fn shutdown(mut self) -> Result<(), EmulatorError> {
+        if let Some(stop) = self.stop.take() {
+            // The server may already be gone; then there is nobody to tell.
+            let _ = stop.send(());
+        }
+        match (&mut self.task).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(EmulatorError(format!("emulator on {}: {e}", self.addr))),
+            Err(e) => Err(EmulatorError(format!(
+                "emulator on {} stopped: {e}",
+                self.addr
+            ))),
+        }
+    }
+}
+
+/// Binds, loads state and starts serving in the background.
+pub async fn start(config: Config) -> Result<Running, EmulatorError> {
+    config.validate()?;
+    let store = match &config.state_file {
+        Some(path) => Store::persistent(path, config.max_functions)
+            .map_err(|e| EmulatorError(e.to_string()))?,
+        None => Store::in_memory(config.max_functions),
+    };
+    let log = match &config.request_log {
+        Some(path) => Some(
+            reqlog::RequestLog::open(path)
+                .map_err(|e| EmulatorError(format!("--request-log {}: {e}", path.display())))?,
+        ),
+        None => None,
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| EmulatorError(format!("--listen {}: {e}", config.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| EmulatorError(format!("--listen {}: {e}", config.listen)))?;
+
+    let limits = crate::runtime::Limits {
+        max_code_bytes: config.max_code_bytes,
+        ..crate::runtime::Limits::default()
+    };
+    let app = Arc::new(routes::App {
+        store: store.clone(),
+        account_id: config.account_id.clone(),
+        latency: config.latency,
+        faults: faults::Faults::new(config.fault_rate, config.fault_seed),
+        log,
+        max_code_bytes: config.max_code_bytes,
+        limits,
+    });
+    let router = axum::Router::new().fallback(routes::handle).with_state(app);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        // Either an explicit stop or the `Running` handle being dropped ends the server.
+        let _ = stopped.await;
+    });
+    let task = tokio::spawn(server.into_future());
+    Ok(Running {
+        addr,
+        store,
+        stop: Some(stop),
+        task,
+    })
+}
+
 /// Serves until SIGINT/SIGTERM; prints `listening on http://HOST:PORT` first.
 pub async fn serve(args: EmulatorArgs) -> Result<(), EmulatorError> {
-    let _ = args;
-    Err(EmulatorError("the emulator is not built yet".to_owned()))
+    let signal = wait_for_signal();
+    tokio::pin!(signal);
+    let mut signal_error = None;
+    let stop = async {
+        if let Err(e) = (&mut signal).await {
+            signal_error = Some(e);
+        }
+    };
+    serve_until(Config::from(args), &mut std::io::stdout(), stop).await?;
+    signal_error.map_or(Ok(()), Err)
+}
+
+/// Starts the emulator, writes `listening on http://HOST:PORT` (and flushes) to `out`, and serves
+/// until `stop` resolves; then shuts down gracefully.
+pub async fn serve_until<W, F>(config: Config, out: &mut W, stop: F) -> Result<(), EmulatorError>
+where
+    W: std::io::Write,
+    F: std::future::Future<Output = ()>,
+{
+    let running = start(config).await?;
+    // One write, so the line arrives whole even on a pipe read as it comes.
+    let line = format!("listening on {}\n", running.endpoint_url());
+    out.write_all(line.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| EmulatorError(format!("stdout: {e}")))?;
+    stop.await;
+    running.shutdown().await
+}
+
+async fn wait_for_signal() -> Result<(), EmulatorError> {
+    let signal_error = |e: std::io::Error| EmulatorError(format!("cannot listen for signals: {e}"));
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).map_err(signal_error)?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.map_err(signal_error),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.map_err(signal_error)
+    }
 }

@@ -18,8 +18,16 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
             ("status", f.status.clone().unwrap_or_default()),
             ("published", f.published.to_string()),
             ("changed", f.changed.to_string()),
-            ("compute-utilization", f.compute_utilization.map(|c| c.to_string()).unwrap_or_default()),
-            ("test-results", serde_json::to_string(&f.test_results).unwrap_or_else(|_| "[]".to_owned())),
+            (
+                "compute-utilization",
+                f.compute_utilization
+                    .map(|c| c.to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "test-results",
+                serde_json::to_string(&f.test_results).unwrap_or_else(|_| "[]".to_owned()),
+            ),
             ("comment-url", comment_url),
         ],
         _ => vec![
@@ -27,9 +35,18 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
             ("changed", any(|f| f.changed)),
             (
                 "compute-utilization",
-                report.functions.iter().filter_map(|f| f.compute_utilization).max().map(|c| c.to_string()).unwrap_or_default(),
+                report
+                    .functions
+                    .iter()
+                    .filter_map(|f| f.compute_utilization)
+                    .max()
+                    .map(|c| c.to_string())
+                    .unwrap_or_default(),
             ),
-            ("results", serde_json::to_string(&report.functions).unwrap_or_else(|_| "[]".to_owned())),
+            (
+                "results",
+                serde_json::to_string(&report.functions).unwrap_or_else(|_| "[]".to_owned()),
+            ),
             ("comment-url", comment_url),
         ],
     }
@@ -40,7 +57,11 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
 pub fn format_outputs(outputs: &[(&str, String)]) -> String {
     let mut delimiter;
     loop {
-        delimiter = format!("ghadelimiter_{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        delimiter = format!(
+            "ghadelimiter_{:016x}{:016x}",
+            fastrand::u64(..),
+            fastrand::u64(..)
+        );
         if !outputs.iter().any(|(_, v)| v.contains(&delimiter)) {
             break;
         }
@@ -54,12 +75,17 @@ pub fn format_outputs(outputs: &[(&str, String)]) -> String {
 
 /// Appends to a runner file (`$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`); never truncates it.
 pub fn append(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
     f.write_all(text.as_bytes())
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -69,7 +95,11 @@ fn escape_property(s: &str) -> String {
 /// A workflow command line: `::error title=T::message` (kind is error, warning or notice).
 pub fn annotation(kind: &str, title: Option<&str>, message: &str) -> String {
     match title {
-        Some(t) => format!("::{kind} title={}::{}", escape_property(t), escape_data(message)),
+        Some(t) => format!(
+            "::{kind} title={}::{}",
+            escape_property(t),
+            escape_data(message)
+        ),
         None => format!("::{kind}::{}", escape_data(message)),
     }
 }
@@ -84,7 +114,10 @@ mod tests {
         let first = text.lines().next().unwrap();
         let delim = first.strip_prefix("a<<").unwrap();
         assert!(delim.starts_with("ghadelimiter_"));
-        assert_eq!(text, format!("a<<{delim}\nline1\nline2\n{delim}\nb<<{delim}\n\n{delim}\n"));
+        assert_eq!(
+            text,
+            format!("a<<{delim}\nline1\nline2\n{delim}\nb<<{delim}\n\n{delim}\n")
+        );
     }
 
     #[test]
@@ -93,12 +126,18 @@ mod tests {
         let p = dir.path().join("out");
         std::fs::write(&p, "earlier=1\n").unwrap();
         append(&p, "x<<D\n1\nD\n").unwrap();
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), "earlier=1\nx<<D\n1\nD\n");
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            "earlier=1\nx<<D\n1\nD\n"
+        );
     }
 
     #[test]
     fn annotations_escape_newlines_percent_and_property_separators() {
-        assert_eq!(annotation("error", Some("bad: a,b"), "50%\nnext"), "::error title=bad%3A a%2Cb::50%25%0Anext");
+        assert_eq!(
+            annotation("error", Some("bad: a,b"), "50%\nnext"),
+            "::error title=bad%3A a%2Cb::50%25%0Anext"
+        );
         assert_eq!(annotation("warning", None, "w"), "::warning::w");
     }
 }

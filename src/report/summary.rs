@@ -24,7 +24,8 @@ pub fn render(report: &Report) -> String {
             cell(f.status.as_deref().unwrap_or("-")),
             f.changed,
             f.published,
-            f.compute_utilization.map_or("-".to_owned(), |c| c.to_string()),
+            f.compute_utilization
+                .map_or("-".to_owned(), |c| c.to_string()),
             f.duration.as_secs_f64()
         );
     }
@@ -45,13 +46,21 @@ pub fn render(report: &Report) -> String {
         }
         s.push_str("| test | result | compute utilization | detail |\n|---|---|---|---|\n");
         for t in &f.test_results {
-            let detail = t.error.iter().chain(t.diff.iter()).take(5).map(|d| cell(d)).collect::<Vec<_>>().join("<br>");
+            let detail = t
+                .error
+                .iter()
+                .chain(t.diff.iter())
+                .take(5)
+                .map(|d| cell(d))
+                .collect::<Vec<_>>()
+                .join("<br>");
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} |",
                 cell(&t.name),
                 if t.passed { "✅ pass" } else { "❌ fail" },
-                t.compute_utilization.map_or("-".to_owned(), |c| c.to_string()),
+                t.compute_utilization
+                    .map_or("-".to_owned(), |c| c.to_string()),
                 detail
             );
         }

@@ -1,0 +1,274 @@
+//! REST-XML wire formats of the Functions operations: request bodies in, response bodies out.
+//!
+//! Element names follow the 2020-05-31 API model (`locationName`s, `member` for log lists, blobs in
+//! base64, timestamps in ISO-8601). Not for: validation of values (see `routes`) or state.
+
+use std::fmt::Write as _;
+
+use quick_xml::escape::escape;
+use serde::Deserialize;
+
+use super::store::StageView;
+
+/// The API's XML namespace.
+pub const NAMESPACE: &str = "http://cloudfront.amazonaws.com/doc/2020-05-31/";
+
+const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
+
+/// The body of CreateFunction (`CreateFunctionRequest`) and UpdateFunction (`UpdateFunctionRequest`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FunctionRequest {
+    /// The name (CreateFunction only; UpdateFunction takes it from the path).
+    pub name: Option<String>,
+    /// FunctionConfig.
+    pub function_config: Option<FunctionConfigXml>,
+    /// FunctionCode, base64.
+    pub function_code: Option<String>,
+}
+
+/// A `FunctionConfig` element.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FunctionConfigXml {
+    /// Comment.
+    pub comment: Option<String>,
+    /// Runtime.
+    pub runtime: Option<String>,
+    /// KeyValueStoreAssociations.
+    pub key_value_store_associations: Option<KvsAssociationsXml>,
+}
+
+/// A `KeyValueStoreAssociations` element.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KvsAssociationsXml {
+    /// Quantity, as sent (checked against the items).
+    pub quantity: Option<String>,
+    /// Items.
+    pub items: Option<KvsItemsXml>,
+}
+
+/// The `Items` of `KeyValueStoreAssociations`.
+#[derive(Debug, Default, Deserialize)]
+pub struct KvsItemsXml {
+    /// Each `KeyValueStoreAssociation`.
+    #[serde(rename = "KeyValueStoreAssociation", default)]
+    pub associations: Vec<KvsAssociationXml>,
+}
+
+/// One `KeyValueStoreAssociation`.
+#[derive(Debug, Default, Deserialize)]
+pub struct KvsAssociationXml {
+    /// KeyValueStoreARN.
+    #[serde(rename = "KeyValueStoreARN")]
+    pub arn: Option<String>,
+}
+
+/// The body of TestFunction (`TestFunctionRequest`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TestRequest {
+    /// Stage to test (DEVELOPMENT when absent).
+    pub stage: Option<String>,
+    /// EventObject, base64.
+    pub event_object: Option<String>,
+}
+
+/// Parses a request body; the error text says what is wrong with the XML.
+pub fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    let text = std::str::from_utf8(body).map_err(|e| format!("body is not UTF-8: {e}"))?;
+    quick_xml::de::from_str(text).map_err(|e| format!("malformed XML: {e}"))
+}
+
+/// What a TestResult reports.
+#[derive(Debug, Clone, Default)]
+pub struct TestResultXml {
+    /// ComputeUtilization, 0-100.
+    pub compute_utilization: u32,
+    /// FunctionExecutionLogs.
+    pub logs: Vec<String>,
+    /// FunctionErrorMessage.
+    pub error: Option<String>,
+    /// FunctionOutput (a JSON document as text).
+    pub output: Option<String>,
+}
+
+/// A `FunctionSummary` document (Create, Describe, Update, Publish).
+pub fn function_summary_document(view: &StageView, account_id: &str) -> String {
+    let mut out = String::from(DECLARATION);
+    write_summary(&mut out, view, account_id, true);
+    out
+}
+
+/// A `FunctionList` document (ListFunctions).
+pub fn function_list_document(
+    views: &[StageView],
+    account_id: &str,
+    max_items: usize,
+    next_marker: Option<&str>,
+) -> String {
+    let mut out = String::from(DECLARATION);
+    let _ = write!(out, r#"<FunctionList xmlns="{NAMESPACE}">"#);
+    if let Some(marker) = next_marker {
+        text_el(&mut out, "NextMarker", marker);
+    }
+    text_el(&mut out, "MaxItems", &max_items.to_string());
+    text_el(&mut out, "Quantity", &views.len().to_string());
+    if !views.is_empty() {
+        out.push_str("<Items>");
+        for view in views {
+            write_summary(&mut out, view, account_id, false);
+        }
+        out.push_str("</Items>");
+    }
+    out.push_str("</FunctionList>");
+    out
+}
+
+/// A `TestResult` document (TestFunction).
+pub fn test_result_document(view: &StageView, account_id: &str, result: &TestResultXml) -> String {
+    let mut out = String::from(DECLARATION);
+    let _ = write!(out, r#"<TestResult xmlns="{NAMESPACE}">"#);
+    write_summary(&mut out, view, account_id, false);
+    text_el(
+        &mut out,
+        "ComputeUtilization",
+        &result.compute_utilization.to_string(),
+    );
+    out.push_str("<FunctionExecutionLogs>");
+    for line in &result.logs {
+        text_el(&mut out, "member", line);
+    }
+    out.push_str("</FunctionExecutionLogs>");
+    if let Some(error) = &result.error {
+        text_el(&mut out, "FunctionErrorMessage", error);
+    }
+    if let Some(output) = &result.output {
+        text_el(&mut out, "FunctionOutput", output);
+    }
+    out.push_str("</TestResult>");
+    out
+}
+
+/// An `ErrorResponse` document.
+pub fn error_response(fault_type: &str, code: &str, message: &str, request_id: &str) -> String {
+    let mut out = String::from(DECLARATION);
+    let _ = write!(out, r#"<ErrorResponse xmlns="{NAMESPACE}"><Error>"#);
+    text_el(&mut out, "Type", fault_type);
+    text_el(&mut out, "Code", code);
+    text_el(&mut out, "Message", message);
+    out.push_str("</Error>");
+    text_el(&mut out, "RequestId", request_id);
+    out.push_str("</ErrorResponse>");
+    out
+}
+
+/// The function's ARN (the same for both stages).
+pub fn function_arn(account_id: &str, name: &str) -> String {
+    format!("arn:aws:cloudfront::{account_id}:function/{name}")
+}
+
+fn write_summary(out: &mut String, view: &StageView, account_id: &str, root: bool) {
+    if root {
+        let _ = write!(out, r#"<FunctionSummary xmlns="{NAMESPACE}">"#);
+    } else {
+        out.push_str("<FunctionSummary>");
+    }
+    text_el(out, "Name", &view.name);
+    text_el(out, "Status", &view.copy.status);
+    out.push_str("<FunctionConfig>");
+    text_el(out, "Comment", &view.copy.comment);
+    text_el(out, "Runtime", &view.copy.runtime);
+    if !view.copy.kvs_arns.is_empty() {
+        out.push_str("<KeyValueStoreAssociations>");
+        text_el(out, "Quantity", &view.copy.kvs_arns.len().to_string());
+        out.push_str("<Items>");
+        for arn in &view.copy.kvs_arns {
+            out.push_str("<KeyValueStoreAssociation>");
+            text_el(out, "KeyValueStoreARN", arn);
+            out.push_str("</KeyValueStoreAssociation>");
+        }
+        out.push_str("</Items></KeyValueStoreAssociations>");
+    }
+    out.push_str("</FunctionConfig><FunctionMetadata>");
+    text_el(out, "FunctionARN", &function_arn(account_id, &view.name));
+    text_el(out, "Stage", view.stage.as_str());
+    text_el(out, "CreatedTime", &iso8601(view.created_ms));
+    text_el(
+        out,
+        "LastModifiedTime",
+        &iso8601(view.copy.last_modified_ms),
+    );
+    out.push_str("</FunctionMetadata></FunctionSummary>");
+}
+
+fn text_el(out: &mut String, name: &str, text: &str) {
+    let _ = write!(out, "<{name}>{}</{name}>", escape(text));
+}
+
+/// Milliseconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub fn iso8601(ms: u64) -> String {
+    let secs = ms / 1000;
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        ms % 1000
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_iso8601_utc_with_millis() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(951_782_400_123), "2000-02-29T00:00:00.123Z");
+        assert_eq!(iso8601(1_767_225_599_999), "2025-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn create_request_parses_the_sdk_body_with_namespace_and_kvs() {
+        let body = format!(
+            r#"<CreateFunctionRequest xmlns="{NAMESPACE}"><FunctionCode>YQ==</FunctionCode><FunctionConfig><Comment></Comment><Runtime>cloudfront-js-2.0</Runtime><KeyValueStoreAssociations><Quantity>1</Quantity><Items><KeyValueStoreAssociation><KeyValueStoreARN>arn:x</KeyValueStoreARN></KeyValueStoreAssociation></Items></KeyValueStoreAssociations></FunctionConfig><Name>f</Name></CreateFunctionRequest>"#
+        );
+        let req: FunctionRequest = parse(body.as_bytes()).unwrap();
+        assert_eq!(req.name.as_deref(), Some("f"));
+        assert_eq!(req.function_code.as_deref(), Some("YQ=="));
+        let config = req.function_config.unwrap();
+        assert_eq!(config.comment.unwrap_or_default(), "");
+        let kvs = config.key_value_store_associations.unwrap();
+        assert_eq!(kvs.quantity.as_deref(), Some("1"));
+        assert_eq!(
+            kvs.items.unwrap().associations[0].arn.as_deref(),
+            Some("arn:x")
+        );
+    }
+
+    #[test]
+    fn error_response_escapes_text() {
+        let xml = error_response("Sender", "InvalidArgument", "a < b & c", "rid");
+        assert!(xml.contains("<Message>a &lt; b &amp; c</Message>"), "{xml}");
+        assert!(xml.contains(NAMESPACE));
+    }
+}

@@ -1,0 +1,203 @@
+//! The action as the runner runs it (binary, INPUT_* env, GITHUB_OUTPUT/SUMMARY files) against the
+//! emulator: create, idempotent rerun, failing tests, the 412 guarantee, faults, publish=false.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use aws_sdk_cloudfront::primitives::Blob;
+use aws_sdk_cloudfront::types::{FunctionConfig, FunctionRuntime, FunctionStage};
+use common::{Emu, example_workspace, operations, run_action};
+
+const NAME: &str = "example-viewer-request";
+
+fn inputs<'a>(url: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("function-name", NAME),
+        ("function-file", "function.js"),
+        ("test-events", "tests/*.yaml\n"),
+        ("endpoint-url", url),
+    ]
+}
+
+async fn live_code(emu: &Emu) -> Vec<u8> {
+    let out = emu.client().get_function().name(NAME).stage(FunctionStage::Live).send().await.unwrap();
+    out.function_code().unwrap().as_ref().to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn first_run_creates_tests_and_publishes_then_rerun_changes_nothing() {
+    let emu = Emu::start(|_| {}).await;
+    let ws = example_workspace();
+    let url = emu.url();
+
+    let first = run_action(ws.path(), &inputs(&url), &[]).await;
+    assert_eq!(first.code, 0, "{first:#?}");
+    assert_eq!(first.out("published"), "true");
+    assert_eq!(first.out("changed"), "true");
+    assert_eq!(first.out("stage"), "LIVE");
+    let live = emu.client().describe_function().name(NAME).stage(FunctionStage::Live).send().await.unwrap();
+    assert_eq!(first.out("etag"), live.e_tag().unwrap(), "etag output is LIVE's ETag");
+    assert_eq!(first.out("function-arn"), live.function_summary().unwrap().function_metadata().unwrap().function_arn());
+    assert_eq!(first.out("status"), "UNASSOCIATED");
+    let results: serde_json::Value = serde_json::from_str(first.out("test-results")).unwrap();
+    assert_eq!(results.as_array().unwrap().len(), 3);
+    assert!(results.as_array().unwrap().iter().all(|r| r["passed"] == true), "{results:#}");
+    assert!(first.summary.contains(NAME) && first.summary.contains("compute utilization"), "{}", first.summary);
+    assert_eq!(live_code(&emu).await, std::fs::read(ws.path().join("function.js")).unwrap());
+    let ops = operations(&emu.requests());
+    assert_eq!(ops.iter().filter(|o| *o == "CreateFunction").count(), 1, "{ops:?}");
+    assert_eq!(ops.iter().filter(|o| *o == "PublishFunction").count(), 1, "{ops:?}");
+
+    let before = emu.requests().len();
+    let second = run_action(ws.path(), &inputs(&url), &[]).await;
+    assert_eq!(second.code, 0, "{second:#?}");
+    assert_eq!(second.out("published"), "false");
+    assert_eq!(second.out("changed"), "false");
+    assert_eq!(second.out("stage"), "LIVE");
+    assert_eq!(second.out("etag"), first.out("etag"));
+    let ops = operations(&emu.requests()[before..]);
+    assert!(
+        !ops.iter().any(|o| o == "UpdateFunction" || o == "PublishFunction" || o == "CreateFunction"),
+        "an unchanged function is only read and tested: {ops:?}"
+    );
+    assert_eq!(ops.iter().filter(|o| *o == "TestFunction").count(), 3, "{ops:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_test_blocks_publish_and_keeps_live() {
+    let emu = Emu::start(|_| {}).await;
+    let ws = example_workspace();
+    let url = emu.url();
+    assert_eq!(run_action(ws.path(), &inputs(&url), &[]).await.code, 0);
+    let live_before = live_code(&emu).await;
+
+    std::fs::write(ws.path().join("function.js"), "function handler(event) { return event.request; }\n").unwrap();
+    let run = run_action(ws.path(), &inputs(&url), &[]).await;
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(run.out("published"), "false");
+    assert_eq!(run.out("changed"), "true");
+    assert_eq!(run.out("stage"), "DEVELOPMENT");
+    assert!(run.stdout.contains("::error"), "{}", run.stdout);
+    assert!(run.stdout.contains("not published"), "{}", run.stdout);
+    let results: serde_json::Value = serde_json::from_str(run.out("test-results")).unwrap();
+    assert!(results.as_array().unwrap().iter().any(|r| r["passed"] == false), "{results:#}");
+    assert_eq!(live_code(&emu).await, live_before, "LIVE must keep the last tested code");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publish_false_updates_and_tests_only() {
+    let emu = Emu::start(|_| {}).await;
+    let ws = example_workspace();
+    let url = emu.url();
+    let mut i = inputs(&url);
+    i.push(("publish", "false"));
+    let run = run_action(ws.path(), &i, &[]).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(run.out("published"), "false");
+    assert_eq!(run.out("stage"), "DEVELOPMENT");
+    assert_eq!(run.out("status"), "UNPUBLISHED");
+    let ops = operations(&emu.requests());
+    assert!(!ops.iter().any(|o| o == "PublishFunction"), "{ops:?}");
+    assert_eq!(ops.iter().filter(|o| *o == "TestFunction").count(), 3, "{ops:?}");
+}
+
+/// A proxy in front of the emulator that lets another writer update the function just before the
+/// pipeline's PublishFunction reaches it: the tested ETag is then stale.
+async fn racing_proxy(emu_url: String) -> (String, Arc<AtomicBool>) {
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    let raced = Arc::new(AtomicBool::new(false));
+    let flag = raced.clone();
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Full<bytes::Bytes>>();
+    let target = emu_url.clone();
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let (client, target, flag, emu_url) = (client.clone(), target.clone(), flag.clone(), emu_url.clone());
+        async move {
+            if req.uri().path().ends_with("/publish") && !flag.swap(true, Ordering::SeqCst) {
+                let sdk = common::sdk_client(&emu_url);
+                let dev = sdk.describe_function().name(NAME).send().await.unwrap();
+                sdk.update_function()
+                    .name(NAME)
+                    .if_match(dev.e_tag().unwrap())
+                    .function_config(
+                        FunctionConfig::builder()
+                            .comment("changed by another writer")
+                            .runtime(FunctionRuntime::CloudfrontJs20)
+                            .build()
+                            .unwrap(),
+                    )
+                    .function_code(Blob::new("function handler(e) { return e.request; }"))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            let (parts, body) = req.into_parts();
+            let bytes = body.collect().await.unwrap().to_bytes();
+            let uri = format!("{target}{}", parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+            let mut fwd = http::Request::builder().method(parts.method).uri(uri);
+            for (k, v) in &parts.headers {
+                fwd = fwd.header(k, v);
+            }
+            let res = client.request(fwd.body(http_body_util::Full::new(bytes)).unwrap()).await.unwrap();
+            let (parts, body) = res.into_parts();
+            let bytes = body.collect().await.unwrap().to_bytes();
+            http::Response::from_parts(parts, Body::from(bytes))
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), raced)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_writer_between_test_and_publish_gets_the_412_failure() {
+    let emu = Emu::start(|_| {}).await;
+    let ws = example_workspace();
+    let (proxy, raced) = racing_proxy(emu.url()).await;
+    let run = run_action(ws.path(), &inputs(&proxy), &[]).await;
+    assert!(raced.load(Ordering::SeqCst), "the other writer ran");
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(run.stdout.contains("not published: function changed after it was tested"), "{}", run.stdout);
+    assert_eq!(run.out("published"), "false");
+    let live = emu.client().get_function().name(NAME).stage(FunctionStage::Live).send().await;
+    assert!(live.is_err(), "nothing reached LIVE");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn faults_never_yield_an_untested_publish() {
+    // Each seed gives a different pattern of 503/Throttling answers; every run must either publish
+    // the code that passed its tests, or fail cleanly with LIVE untouched.
+    let mut faults_seen = 0;
+    for seed in 1..=6u64 {
+        let emu = Emu::start(|c| {
+            c.fault_rate = 0.3;
+            c.fault_seed = seed;
+        })
+        .await;
+        let ws = example_workspace();
+        let url = emu.url();
+        let run = run_action(ws.path(), &inputs(&url), &[]).await;
+        assert!(!run.stderr.contains("panicked"), "seed {seed}: {}", run.stderr);
+        let log = emu.requests();
+        faults_seen += log.iter().filter(|l| l["status"] == 503 || l["error_code"] == "Throttling").count();
+        let ok = |op: &str| log.iter().filter(|l| l["operation"] == op && l["status"] == 200).count();
+        if run.code == 0 {
+            assert_eq!(run.out("published"), "true", "seed {seed}");
+            assert!(ok("TestFunction") >= 3, "seed {seed}: published after {} passing tests", ok("TestFunction"));
+            // Every successful publish comes after the last successful test.
+            let last_test = log.iter().rposition(|l| l["operation"] == "TestFunction" && l["status"] == 200);
+            let publish = log.iter().position(|l| l["operation"] == "PublishFunction" && l["status"] == 200);
+            assert!(publish > last_test, "seed {seed}: {:?}", operations(&log));
+        } else {
+            assert_eq!(run.code, 1, "seed {seed}: {run:#?}");
+            assert!(run.stdout.contains("::error"), "seed {seed}: {}", run.stdout);
+            assert_eq!(run.outputs.get("published").map(String::as_str), Some("false"), "seed {seed}");
+            assert_eq!(ok("PublishFunction"), 0, "seed {seed}");
+        }
+    }
+    assert!(faults_seen > 0, "the fault injection answered no request with a fault");
+}
