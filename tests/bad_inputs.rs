@@ -676,3 +676,72 @@ fn manifest_with_a_bad_concurrency_is_rejected_before_reading_it() {
         &["-2"],
     );
 }
+
+// ---- more edges -------------------------------------------------------------------------------
+
+#[test]
+fn if_match_with_whitespace_is_rejected() {
+    rejects(
+        case().input("if-match", "E2QWRUHAPOMQZL E3"),
+        "if-match",
+        &["E2QWRUHAPOMQZL E3"],
+    );
+}
+
+#[test]
+fn aws_region_with_spaces_is_rejected() {
+    rejects(
+        case().input("aws-region", "us east 1"),
+        "aws-region",
+        &["us east 1"],
+    );
+}
+
+#[test]
+fn pr_number_zero_is_rejected() {
+    rejects(
+        case().input("pr-number", "0"),
+        "pr-number",
+        &["positive integer"],
+    );
+}
+
+#[test]
+fn function_file_that_is_a_directory_is_rejected() {
+    rejects(
+        case().input("function-file", "functions"),
+        "functions",
+        &["functions", "directory"],
+    );
+}
+
+#[test]
+fn test_case_with_a_limit_over_100_is_rejected() {
+    rejects(
+        case().input("test-events", "tests/bad-limit.json"),
+        "test-events",
+        &["bad-limit.json", "max-compute-utilization"],
+    );
+}
+
+#[test]
+fn manifest_without_functions_is_rejected() {
+    rejects(
+        case().manifest("manifests/empty.yaml"),
+        "manifests/empty.yaml",
+        &["manifests/empty.yaml", "empty"],
+    );
+}
+
+#[test]
+fn manifest_entry_with_a_limit_over_100_names_the_entry_and_line() {
+    rejects(
+        case().manifest("manifests/bad-limit.yaml"),
+        "manifests/bad-limit.yaml",
+        &[
+            "manifests/bad-limit.yaml:5",
+            "functions[1].max-compute-utilization",
+            "101",
+        ],
+    );
+}
