@@ -1405,3 +1405,30 @@ async fn concurrency_larger_than_any_semaphore_still_runs() {
     let report = run(&h, &p).await;
     assert_eq!(count(&h.wire.sent(), "UpdateFunction"), 1, "{report:#?}");
 }
+
+#[tokio::test]
+async fn development_behind_live_is_updated_but_live_is_not_republished() {
+    // LIVE already runs the file's code; DEVELOPMENT was changed since. Sync DEVELOPMENT, test it,
+    // and skip the publish: LIVE holds exactly what was tested.
+    let h = harness(Model::new().with("redirect", OLD_CODE, Some(NEW_CODE)));
+    let live = lock(&h.model).live("redirect").expect("live");
+    let report = run(
+        &h,
+        &plan(vec![function(
+            "redirect",
+            Some(NEW_CODE),
+            vec![case("a", None)],
+        )]),
+    )
+    .await;
+    let sent = h.wire.sent();
+    assert_eq!(
+        ops(&sent[4..]),
+        ["UpdateFunction", "TestFunction"],
+        "{sent:#?}"
+    );
+    let f = only(&report);
+    assert!(f.error.is_none() && f.changed && !f.published, "{f:#?}");
+    assert_eq!(f.stage, Stage::Live);
+    assert_eq!(f.etag.as_deref(), Some(live.etag.as_str()));
+}
