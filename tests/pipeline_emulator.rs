@@ -22,7 +22,14 @@ fn inputs<'a>(url: &'a str) -> Vec<(&'a str, &'a str)> {
 }
 
 async fn live_code(emu: &Emu) -> Vec<u8> {
-    let out = emu.client().get_function().name(NAME).stage(FunctionStage::Live).send().await.unwrap();
+    let out = emu
+        .client()
+        .get_function()
+        .name(NAME)
+        .stage(FunctionStage::Live)
+        .send()
+        .await
+        .unwrap();
     out.function_code().unwrap().as_ref().to_vec()
 }
 
@@ -37,18 +44,58 @@ async fn first_run_creates_tests_and_publishes_then_rerun_changes_nothing() {
     assert_eq!(first.out("published"), "true");
     assert_eq!(first.out("changed"), "true");
     assert_eq!(first.out("stage"), "LIVE");
-    let live = emu.client().describe_function().name(NAME).stage(FunctionStage::Live).send().await.unwrap();
-    assert_eq!(first.out("etag"), live.e_tag().unwrap(), "etag output is LIVE's ETag");
-    assert_eq!(first.out("function-arn"), live.function_summary().unwrap().function_metadata().unwrap().function_arn());
+    let live = emu
+        .client()
+        .describe_function()
+        .name(NAME)
+        .stage(FunctionStage::Live)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        first.out("etag"),
+        live.e_tag().unwrap(),
+        "etag output is LIVE's ETag"
+    );
+    assert_eq!(
+        first.out("function-arn"),
+        live.function_summary()
+            .unwrap()
+            .function_metadata()
+            .unwrap()
+            .function_arn()
+    );
     assert_eq!(first.out("status"), "UNASSOCIATED");
     let results: serde_json::Value = serde_json::from_str(first.out("test-results")).unwrap();
     assert_eq!(results.as_array().unwrap().len(), 3);
-    assert!(results.as_array().unwrap().iter().all(|r| r["passed"] == true), "{results:#}");
-    assert!(first.summary.contains(NAME) && first.summary.contains("compute utilization"), "{}", first.summary);
-    assert_eq!(live_code(&emu).await, std::fs::read(ws.path().join("function.js")).unwrap());
+    assert!(
+        results
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["passed"] == true),
+        "{results:#}"
+    );
+    assert!(
+        first.summary.contains(NAME) && first.summary.contains("compute utilization"),
+        "{}",
+        first.summary
+    );
+    assert_eq!(
+        live_code(&emu).await,
+        std::fs::read(ws.path().join("function.js")).unwrap()
+    );
     let ops = operations(&emu.requests());
-    assert_eq!(ops.iter().filter(|o| *o == "CreateFunction").count(), 1, "{ops:?}");
-    assert_eq!(ops.iter().filter(|o| *o == "PublishFunction").count(), 1, "{ops:?}");
+    assert_eq!(
+        ops.iter().filter(|o| *o == "CreateFunction").count(),
+        1,
+        "{ops:?}"
+    );
+    assert_eq!(
+        ops.iter().filter(|o| *o == "PublishFunction").count(),
+        1,
+        "{ops:?}"
+    );
 
     let before = emu.requests().len();
     let second = run_action(ws.path(), &inputs(&url), &[]).await;
@@ -59,10 +106,15 @@ async fn first_run_creates_tests_and_publishes_then_rerun_changes_nothing() {
     assert_eq!(second.out("etag"), first.out("etag"));
     let ops = operations(&emu.requests()[before..]);
     assert!(
-        !ops.iter().any(|o| o == "UpdateFunction" || o == "PublishFunction" || o == "CreateFunction"),
+        !ops.iter()
+            .any(|o| o == "UpdateFunction" || o == "PublishFunction" || o == "CreateFunction"),
         "an unchanged function is only read and tested: {ops:?}"
     );
-    assert_eq!(ops.iter().filter(|o| *o == "TestFunction").count(), 3, "{ops:?}");
+    assert_eq!(
+        ops.iter().filter(|o| *o == "TestFunction").count(),
+        3,
+        "{ops:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -73,7 +125,11 @@ async fn a_failing_test_blocks_publish_and_keeps_live() {
     assert_eq!(run_action(ws.path(), &inputs(&url), &[]).await.code, 0);
     let live_before = live_code(&emu).await;
 
-    std::fs::write(ws.path().join("function.js"), "function handler(event) { return event.request; }\n").unwrap();
+    std::fs::write(
+        ws.path().join("function.js"),
+        "function handler(event) { return event.request; }\n",
+    )
+    .unwrap();
     let run = run_action(ws.path(), &inputs(&url), &[]).await;
     assert_eq!(run.code, 1, "{run:#?}");
     assert_eq!(run.out("published"), "false");
@@ -82,8 +138,19 @@ async fn a_failing_test_blocks_publish_and_keeps_live() {
     assert!(run.stdout.contains("::error"), "{}", run.stdout);
     assert!(run.stdout.contains("not published"), "{}", run.stdout);
     let results: serde_json::Value = serde_json::from_str(run.out("test-results")).unwrap();
-    assert!(results.as_array().unwrap().iter().any(|r| r["passed"] == false), "{results:#}");
-    assert_eq!(live_code(&emu).await, live_before, "LIVE must keep the last tested code");
+    assert!(
+        results
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["passed"] == false),
+        "{results:#}"
+    );
+    assert_eq!(
+        live_code(&emu).await,
+        live_before,
+        "LIVE must keep the last tested code"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -100,7 +167,11 @@ async fn publish_false_updates_and_tests_only() {
     assert_eq!(run.out("status"), "UNPUBLISHED");
     let ops = operations(&emu.requests());
     assert!(!ops.iter().any(|o| o == "PublishFunction"), "{ops:?}");
-    assert_eq!(ops.iter().filter(|o| *o == "TestFunction").count(), 3, "{ops:?}");
+    assert_eq!(
+        ops.iter().filter(|o| *o == "TestFunction").count(),
+        3,
+        "{ops:?}"
+    );
 }
 
 /// A proxy in front of the emulator that lets another writer update the function just before the
@@ -114,7 +185,12 @@ async fn racing_proxy(emu_url: String) -> (String, Arc<AtomicBool>) {
         .build_http::<http_body_util::Full<bytes::Bytes>>();
     let target = emu_url.clone();
     let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
-        let (client, target, flag, emu_url) = (client.clone(), target.clone(), flag.clone(), emu_url.clone());
+        let (client, target, flag, emu_url) = (
+            client.clone(),
+            target.clone(),
+            flag.clone(),
+            emu_url.clone(),
+        );
         async move {
             if req.uri().path().ends_with("/publish") && !flag.swap(true, Ordering::SeqCst) {
                 let sdk = common::sdk_client(&emu_url);
@@ -136,12 +212,22 @@ async fn racing_proxy(emu_url: String) -> (String, Arc<AtomicBool>) {
             }
             let (parts, body) = req.into_parts();
             let bytes = body.collect().await.unwrap().to_bytes();
-            let uri = format!("{target}{}", parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+            let uri = format!(
+                "{target}{}",
+                parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/")
+            );
             let mut fwd = http::Request::builder().method(parts.method).uri(uri);
             for (k, v) in &parts.headers {
                 fwd = fwd.header(k, v);
             }
-            let res = client.request(fwd.body(http_body_util::Full::new(bytes)).unwrap()).await.unwrap();
+            let res = client
+                .request(fwd.body(http_body_util::Full::new(bytes)).unwrap())
+                .await
+                .unwrap();
             let (parts, body) = res.into_parts();
             let bytes = body.collect().await.unwrap().to_bytes();
             http::Response::from_parts(parts, Body::from(bytes))
@@ -161,9 +247,20 @@ async fn a_writer_between_test_and_publish_gets_the_412_failure() {
     let run = run_action(ws.path(), &inputs(&proxy), &[]).await;
     assert!(raced.load(Ordering::SeqCst), "the other writer ran");
     assert_eq!(run.code, 1, "{run:#?}");
-    assert!(run.stdout.contains("not published: function changed after it was tested"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("not published: function changed after it was tested"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(run.out("published"), "false");
-    let live = emu.client().get_function().name(NAME).stage(FunctionStage::Live).send().await;
+    let live = emu
+        .client()
+        .get_function()
+        .name(NAME)
+        .stage(FunctionStage::Live)
+        .send()
+        .await;
     assert!(live.is_err(), "nothing reached LIVE");
 }
 
@@ -181,23 +278,53 @@ async fn faults_never_yield_an_untested_publish() {
         let ws = example_workspace();
         let url = emu.url();
         let run = run_action(ws.path(), &inputs(&url), &[]).await;
-        assert!(!run.stderr.contains("panicked"), "seed {seed}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("panicked"),
+            "seed {seed}: {}",
+            run.stderr
+        );
         let log = emu.requests();
-        faults_seen += log.iter().filter(|l| l["status"] == 503 || l["error_code"] == "Throttling").count();
-        let ok = |op: &str| log.iter().filter(|l| l["operation"] == op && l["status"] == 200).count();
+        faults_seen += log
+            .iter()
+            .filter(|l| l["status"] == 503 || l["error_code"] == "Throttling")
+            .count();
+        let ok = |op: &str| {
+            log.iter()
+                .filter(|l| l["operation"] == op && l["status"] == 200)
+                .count()
+        };
         if run.code == 0 {
             assert_eq!(run.out("published"), "true", "seed {seed}");
-            assert!(ok("TestFunction") >= 3, "seed {seed}: published after {} passing tests", ok("TestFunction"));
+            assert!(
+                ok("TestFunction") >= 3,
+                "seed {seed}: published after {} passing tests",
+                ok("TestFunction")
+            );
             // Every successful publish comes after the last successful test.
-            let last_test = log.iter().rposition(|l| l["operation"] == "TestFunction" && l["status"] == 200);
-            let publish = log.iter().position(|l| l["operation"] == "PublishFunction" && l["status"] == 200);
+            let last_test = log
+                .iter()
+                .rposition(|l| l["operation"] == "TestFunction" && l["status"] == 200);
+            let publish = log
+                .iter()
+                .position(|l| l["operation"] == "PublishFunction" && l["status"] == 200);
             assert!(publish > last_test, "seed {seed}: {:?}", operations(&log));
         } else {
             assert_eq!(run.code, 1, "seed {seed}: {run:#?}");
-            assert!(run.stdout.contains("::error"), "seed {seed}: {}", run.stdout);
-            assert_eq!(run.outputs.get("published").map(String::as_str), Some("false"), "seed {seed}");
+            assert!(
+                run.stdout.contains("::error"),
+                "seed {seed}: {}",
+                run.stdout
+            );
+            assert_eq!(
+                run.outputs.get("published").map(String::as_str),
+                Some("false"),
+                "seed {seed}"
+            );
             assert_eq!(ok("PublishFunction"), 0, "seed {seed}");
         }
     }
-    assert!(faults_seen > 0, "the fault injection answered no request with a fault");
+    assert!(
+        faults_seen > 0,
+        "the fault injection answered no request with a fault"
+    );
 }

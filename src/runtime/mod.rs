@@ -11,7 +11,7 @@
 //! ES module (2.0 only); any other source as a strict script. 1.0 sources are pre-scanned for the
 //! ES6+ keywords the service rejects (see `syntax.rs` for exactly what is checked).
 //!
-//! Compute utilization is an estimate: the handler's measured run time (including awaited promise
+//! Compute utilization is an estimate: the handler's measured CPU time on its thread (including awaited promise
 //! jobs, excluding compiling the code and building the environment) as a share of
 //! [`UTILIZATION_REFERENCE`], rounded up. The service does not publish its budget, so compare the
 //! numbers between runs of this runtime, not with the service's to the percent.

@@ -23,7 +23,10 @@ impl Emu {
     pub async fn start(tweak: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("requests.jsonl");
-        let mut config = Config { request_log: Some(log.clone()), ..Config::default() };
+        let mut config = Config {
+            request_log: Some(log.clone()),
+            ..Config::default()
+        };
         tweak(&mut config);
         let running = emulator::start(config).await.unwrap();
         Self { running, dir, log }
@@ -65,7 +68,9 @@ pub fn read_log(path: &Path) -> Vec<serde_json::Value> {
 
 /// Operations in the log, in order.
 pub fn operations(log: &[serde_json::Value]) -> Vec<String> {
-    log.iter().map(|l| l["operation"].as_str().unwrap_or("?").to_owned()).collect()
+    log.iter()
+        .map(|l| l["operation"].as_str().unwrap_or("?").to_owned())
+        .collect()
 }
 
 /// What one run of the binary left behind.
@@ -80,7 +85,10 @@ pub struct Run {
 
 impl Run {
     pub fn out(&self, name: &str) -> &str {
-        self.outputs.get(name).map(String::as_str).unwrap_or_else(|| panic!("no output {name}: {self:#?}"))
+        self.outputs
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("no output {name}: {self:#?}"))
     }
 }
 
@@ -119,7 +127,9 @@ pub async fn run_action(workspace: &Path, inputs: &[(&str, &str)], env: &[(&str,
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let output = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
+    let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
     let outputs = parse_outputs(&std::fs::read_to_string(&out_file).unwrap_or_default());
     Run {
         code: output.status.code().unwrap_or(-1),
