@@ -245,23 +245,23 @@ pub async fn run_plan(
     }
 
     let outs = outputs::outputs(&report);
-    if let Some(path) = &files.output {
-        if let Err(e) = outputs::append(path, &outputs::format_outputs(&outs)) {
-            print_error(
-                style,
-                "GITHUB_OUTPUT",
-                &format!("cannot write outputs to {}: {e}", path.display()),
-            );
-        }
+    if let Some(path) = &files.output
+        && let Err(e) = outputs::append(path, &outputs::format_outputs(&outs))
+    {
+        print_error(
+            style,
+            "GITHUB_OUTPUT",
+            &format!("cannot write outputs to {}: {e}", path.display()),
+        );
     }
-    if let Some(path) = &files.summary {
-        if let Err(e) = outputs::append(path, &summary::render(&report)) {
-            print_warning(
-                style,
-                "GITHUB_STEP_SUMMARY",
-                &format!("cannot write the job summary to {}: {e}", path.display()),
-            );
-        }
+    if let Some(path) = &files.summary
+        && let Err(e) = outputs::append(path, &summary::render(&report))
+    {
+        print_warning(
+            style,
+            "GITHUB_STEP_SUMMARY",
+            &format!("cannot write the job summary to {}: {e}", path.display()),
+        );
     }
     if style == Style::Terminal && files.output.is_none() {
         for (k, v) in &outs {

@@ -349,8 +349,12 @@ fn diff(expected: &Value, actual: Option<&Value>, path: &str, out: &mut Vec<Stri
 fn scalar_eq(e: &Value, a: &Value) -> bool {
     match (e, a) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::String(s), Value::Number(_) | Value::Bool(_)) => *s == a.to_string(),
-        (Value::Number(_) | Value::Bool(_), Value::String(s)) => *s == e.to_string(),
+        (Value::String(s), Value::Number(_) | Value::Bool(_)) => {
+            s.as_str() == a.to_string().as_str()
+        }
+        (Value::Number(_) | Value::Bool(_), Value::String(s)) => {
+            s.as_str() == e.to_string().as_str()
+        }
         _ => e == a,
     }
 }
