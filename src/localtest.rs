@@ -63,7 +63,9 @@ pub fn run_to(args: &TestArgs, out: &mut dyn Write) -> Result<bool, TestCmdError
     let code = read_function(&args.file)?;
     let kvs = build_kvs(&args.kvs, args.kvs_file.as_deref())?;
     if args.events.is_empty() {
-        return Err(TestCmdError("--event: give at least one event or test-case file".into()));
+        return Err(TestCmdError(
+            "--event: give at least one event or test-case file".into(),
+        ));
     }
     let cases: Vec<TestCase> = args
         .events
@@ -162,8 +164,8 @@ fn write_text(
 
 fn read_function(path: &Path) -> Result<String, TestCmdError> {
     let p = path.display();
-    let bytes =
-        std::fs::read(path).map_err(|e| TestCmdError(format!("{p}: cannot read the function: {e}")))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| TestCmdError(format!("{p}: cannot read the function: {e}")))?;
     let code = String::from_utf8(bytes)
         .map_err(|_| TestCmdError(format!("{p}: the function is not UTF-8 text")))?;
     if code.trim().is_empty() {
@@ -189,7 +191,9 @@ fn build_kvs(entries: &[String], file: Option<&Path>) -> Result<KeyValueStore, T
     }
     for e in entries {
         let (k, v) = split_entry(e).ok_or_else(|| {
-            TestCmdError(format!("--kvs {e:?}: expected KEY=VALUE with a non-empty KEY"))
+            TestCmdError(format!(
+                "--kvs {e:?}: expected KEY=VALUE with a non-empty KEY"
+            ))
         })?;
         kvs.insert(k, v);
     }

@@ -14,7 +14,13 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 /// Keys of the wrapped form; a file with none of them is a bare event.
-const CASE_KEYS: &[&str] = &["name", "event", "expect", "expect-error", "max-compute-utilization"];
+const CASE_KEYS: &[&str] = &[
+    "name",
+    "event",
+    "expect",
+    "expect-error",
+    "max-compute-utilization",
+];
 
 /// Event types a CloudFront function can be associated with.
 const EVENT_TYPES: &[&str] = &["viewer-request", "viewer-response"];
@@ -218,13 +224,14 @@ pub fn load_patterns(patterns: &[String], base: &Path) -> Result<Vec<TestCase>, 
         if pattern.contains(['*', '?', '[']) {
             let full_text = full.to_string_lossy();
             let matches = glob::glob(&full_text).map_err(|e| {
-                TestCaseError(format!("test case pattern {pattern:?} is not a valid glob: {e}"))
+                TestCaseError(format!(
+                    "test case pattern {pattern:?} is not a valid glob: {e}"
+                ))
             })?;
             let mut found = 0;
             for entry in matches {
-                let entry = entry.map_err(|e| {
-                    TestCaseError(format!("test case pattern {pattern:?}: {e}"))
-                })?;
+                let entry = entry
+                    .map_err(|e| TestCaseError(format!("test case pattern {pattern:?}: {e}")))?;
                 if entry.is_file() {
                     paths.push(entry);
                     found += 1;
@@ -342,8 +349,8 @@ fn diff(expected: &Value, actual: Option<&Value>, path: &str, out: &mut Vec<Stri
 fn scalar_eq(e: &Value, a: &Value) -> bool {
     match (e, a) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::String(s), Value::Number(_) | Value::Bool(_)) => *s == a.to_string(),
-        (Value::Number(_) | Value::Bool(_), Value::String(s)) => *s == e.to_string(),
+        (Value::String(s), Value::Number(_) | Value::Bool(_)) => s.as_str() == a.to_string().as_str(),
+        (Value::Number(_) | Value::Bool(_), Value::String(s)) => s.as_str() == e.to_string().as_str(),
         _ => e == a,
     }
 }
@@ -394,14 +401,17 @@ mod tests {
 
     #[test]
     fn unknown_key_in_json_names_the_line() {
-        let text = "{\n \"event\": {\"context\": {\"eventType\": \"viewer-request\"}},\n \"bogus\": 1\n}";
+        let text =
+            "{\n \"event\": {\"context\": {\"eventType\": \"viewer-request\"}},\n \"bogus\": 1\n}";
         let err = from_str(text, false, Path::new("c.json")).unwrap_err().0;
         assert!(err.contains("bogus") && err.contains("line 3"), "{err}");
     }
 
     #[test]
     fn event_without_event_type_is_an_error() {
-        let err = yaml("name: x\nevent:\n  request: {uri: /}\n").unwrap_err().0;
+        let err = yaml("name: x\nevent:\n  request: {uri: /}\n")
+            .unwrap_err()
+            .0;
         assert!(err.contains("context.eventType"), "{err}");
         let err = from_str(r#"{"request":{}}"#, false, Path::new("e.json"))
             .unwrap_err()
@@ -411,7 +421,9 @@ mod tests {
 
     #[test]
     fn wrapped_case_without_event_is_an_error() {
-        let err = yaml("name: x\nexpect:\n  request: {uri: /}\n").unwrap_err().0;
+        let err = yaml("name: x\nexpect:\n  request: {uri: /}\n")
+            .unwrap_err()
+            .0;
         assert!(err.contains("missing") && err.contains("event"), "{err}");
     }
 
@@ -445,7 +457,13 @@ mod tests {
     fn subset_match_passes_with_extra_output_keys() {
         let case = case_expecting(json!({"response": {"statusCode": 301}}));
         let out = json!({"response": {"statusCode": 301, "headers": {}, "cookies": {}}});
-        assert_eq!(check(&case, Some(&out), None, 5, 100), Verdict { passed: true, failures: vec![] });
+        assert_eq!(
+            check(&case, Some(&out), None, 5, 100),
+            Verdict {
+                passed: true,
+                failures: vec![]
+            }
+        );
     }
 
     #[test]
@@ -469,25 +487,38 @@ mod tests {
         let case = case_expecting(json!({"request": {"uri": "/a"}}));
         let out = json!({"response": {"statusCode": 200}});
         let v = check(&case, Some(&out), None, 0, 100);
-        assert_eq!(v.failures, vec!["request: expected {\"uri\":\"/a\"}, got nothing"]);
+        assert_eq!(
+            v.failures,
+            vec!["request: expected {\"uri\":\"/a\"}, got nothing"]
+        );
     }
 
     #[test]
     fn null_expects_absence_and_numbers_match_their_string_form() {
-        let case = case_expecting(json!({"request": {"headers": {"x-debug": null, "x-n": {"value": 5}}}}));
+        let case =
+            case_expecting(json!({"request": {"headers": {"x-debug": null, "x-n": {"value": 5}}}}));
         let out = json!({"request": {"headers": {"x-n": {"value": "5"}}}});
         assert!(check(&case, Some(&out), None, 0, 100).passed);
-        let out = json!({"request": {"headers": {"x-debug": {"value": "1"}, "x-n": {"value": "5"}}}});
+        let out =
+            json!({"request": {"headers": {"x-debug": {"value": "1"}, "x-n": {"value": "5"}}}});
         let v = check(&case, Some(&out), None, 0, 100);
-        assert_eq!(v.failures, vec!["request.headers.x-debug: expected absent, got {\"value\":\"1\"}"]);
+        assert_eq!(
+            v.failures,
+            vec!["request.headers.x-debug: expected absent, got {\"value\":\"1\"}"]
+        );
     }
 
     #[test]
     fn arrays_must_match_length_and_items() {
-        let case = case_expecting(json!({"request": {"cookies": {"a": {"multiValue": [{"value": "1"}]}}}}));
+        let case = case_expecting(
+            json!({"request": {"cookies": {"a": {"multiValue": [{"value": "1"}]}}}}),
+        );
         let out = json!({"request": {"cookies": {"a": {"multiValue": [{"value": "2"}]}}}});
         let v = check(&case, Some(&out), None, 0, 100);
-        assert_eq!(v.failures, vec!["request.cookies.a.multiValue[0].value: expected \"1\", got \"2\""]);
+        assert_eq!(
+            v.failures,
+            vec!["request.cookies.a.multiValue[0].value: expected \"1\", got \"2\""]
+        );
     }
 
     #[test]
@@ -497,7 +528,10 @@ mod tests {
         case.expect_error = Some("boom".into());
         assert!(check(&case, None, Some("Error: boom"), 0, 100).passed);
         let v = check(&case, None, Some("Error: bang"), 0, 100);
-        assert_eq!(v.failures, vec!["error: expected it to contain \"boom\", got \"Error: bang\""]);
+        assert_eq!(
+            v.failures,
+            vec!["error: expected it to contain \"boom\", got \"Error: bang\""]
+        );
         let v = check(&case, Some(&json!({"request": {}})), None, 0, 100);
         assert!(!v.passed);
     }
@@ -518,7 +552,10 @@ mod tests {
         case.max_compute_utilization = Some(70);
         assert!(check(&case, Some(&out), None, 60, 50).passed);
         let v = check(&case, Some(&out), None, 71, 100);
-        assert_eq!(v.failures, vec!["compute utilization: 71 is over the limit of 70"]);
+        assert_eq!(
+            v.failures,
+            vec!["compute utilization: 71 is over the limit of 70"]
+        );
     }
 
     #[test]
@@ -532,9 +569,16 @@ mod tests {
         let cases = load_patterns(&["t/*.json\none.json".to_owned()], dir.path()).unwrap();
         let names: Vec<_> = cases.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, vec!["one.json", "a.json", "b.json"]);
-        let err = load_patterns(&["t/*.yaml".to_owned()], dir.path()).unwrap_err().0;
-        assert!(err.contains("t/*.yaml") && err.contains("matches no files"), "{err}");
-        let err = load_patterns(&["missing.json".to_owned()], dir.path()).unwrap_err().0;
+        let err = load_patterns(&["t/*.yaml".to_owned()], dir.path())
+            .unwrap_err()
+            .0;
+        assert!(
+            err.contains("t/*.yaml") && err.contains("matches no files"),
+            "{err}"
+        );
+        let err = load_patterns(&["missing.json".to_owned()], dir.path())
+            .unwrap_err()
+            .0;
         assert!(err.contains("missing.json"), "{err}");
     }
 

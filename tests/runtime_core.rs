@@ -122,7 +122,10 @@ fn throwing_a_string_is_reported() {
 
 #[test]
 fn missing_handler_is_an_error() {
-    let out = run2("function notHandler(e) { return e.request; }", &viewer_request("/"));
+    let out = run2(
+        "function notHandler(e) { return e.request; }",
+        &viewer_request("/"),
+    );
     assert!(out.error.unwrap().contains("handler is not defined"));
 }
 
@@ -134,7 +137,10 @@ fn returning_undefined_is_an_error() {
 
 #[test]
 fn syntax_errors_are_reported_as_syntax_errors() {
-    let out = run2("function handler(e) { return e.request; ", &viewer_request("/"));
+    let out = run2(
+        "function handler(e) { return e.request; ",
+        &viewer_request("/"),
+    );
     assert!(out.error.unwrap().starts_with("SyntaxError"));
 }
 
@@ -206,7 +212,10 @@ fn runtime_1_accepts_arrow_functions_templates_and_exponent() {
     let code = "function handler(e) { var f = (x) => x ** 2; e.request.headers['x-n'] = {value: `${f(3)}`}; return e.request; }";
     let out = run1(code, &viewer_request("/"));
     assert_eq!(out.error, None);
-    assert_eq!(out.output.unwrap()["request"]["headers"]["x-n"]["value"], "9");
+    assert_eq!(
+        out.output.unwrap()["request"]["headers"]["x-n"]["value"],
+        "9"
+    );
 }
 
 #[test]
@@ -232,7 +241,8 @@ fn runtime_2_accepts_es2020_syntax() {
 
 #[test]
 fn runtime_2_async_handler_is_awaited() {
-    let code = "async function handler(e) { await null; e.request.uri = '/async'; return e.request; }";
+    let code =
+        "async function handler(e) { await null; e.request.uri = '/async'; return e.request; }";
     let out = run2(code, &viewer_request("/"));
     assert_eq!(out.error, None);
     assert_eq!(out.output.unwrap()["request"]["uri"], "/async");
@@ -255,9 +265,18 @@ fn a_promise_that_never_settles_is_an_error_not_a_hang() {
 #[test]
 fn eval_and_function_constructor_are_unavailable() {
     for (code, needle) in [
-        ("function handler(e) { eval('1'); return e.request; }", "eval"),
-        ("function handler(e) { new Function('return 1')(); return e.request; }", "Function constructor"),
-        ("function handler(e) { (function(){}).constructor('return 1'); return e.request; }", "Function constructor"),
+        (
+            "function handler(e) { eval('1'); return e.request; }",
+            "eval",
+        ),
+        (
+            "function handler(e) { new Function('return 1')(); return e.request; }",
+            "Function constructor",
+        ),
+        (
+            "function handler(e) { (function(){}).constructor('return 1'); return e.request; }",
+            "Function constructor",
+        ),
     ] {
         for rt in [Runtime::Js1, Runtime::Js2] {
             let out = run_with(code, rt, &viewer_request("/"), None);
@@ -271,7 +290,10 @@ fn eval_and_function_constructor_are_unavailable() {
 fn function_instanceof_still_works_after_the_constructor_is_removed() {
     let code = "function handler(e) { e.request.headers['x-f'] = {value: String(handler instanceof Function)}; return e.request; }";
     let out = run2(code, &viewer_request("/"));
-    assert_eq!(out.output.unwrap()["request"]["headers"]["x-f"]["value"], "true");
+    assert_eq!(
+        out.output.unwrap()["request"]["headers"]["x-f"]["value"],
+        "true"
+    );
 }
 
 #[test]
@@ -281,7 +303,10 @@ fn timers_do_not_exist() {
         &viewer_request("/"),
     );
     let err = out.error.unwrap();
-    assert!(err.starts_with("ReferenceError") && err.contains("setTimeout"), "{err}");
+    assert!(
+        err.starts_with("ReferenceError") && err.contains("setTimeout"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -295,7 +320,10 @@ fn invalid_header_in_output_is_an_error_naming_it() {
 
 #[test]
 fn compute_utilization_is_within_0_to_100_and_elapsed_is_measured() {
-    let out = run2("function handler(e) { return e.request; }", &viewer_request("/"));
+    let out = run2(
+        "function handler(e) { return e.request; }",
+        &viewer_request("/"),
+    );
     assert!(out.compute_utilization <= 100);
     assert!(out.elapsed > std::time::Duration::ZERO);
 }
@@ -303,7 +331,10 @@ fn compute_utilization_is_within_0_to_100_and_elapsed_is_measured() {
 #[test]
 fn runtime_is_callable_from_another_thread() {
     let handle = std::thread::spawn(|| {
-        run2("function handler(e) { return e.request; }", &viewer_request("/t"))
+        run2(
+            "function handler(e) { return e.request; }",
+            &viewer_request("/t"),
+        )
     });
     let out = handle.join().unwrap();
     assert_eq!(out.output.unwrap()["request"]["uri"], "/t");

@@ -75,7 +75,8 @@ fn a_memory_bomb_ends_with_a_memory_error() {
         memory_bytes: 8 * 1024 * 1024,
         ..Limits::default()
     };
-    let code = "function handler(e) { var a = []; for (;;) { a.push(new Array(10000).fill('x')); } }";
+    let code =
+        "function handler(e) { var a = []; for (;;) { a.push(new Array(10000).fill('x')); } }";
     let out = run(code, Runtime::Js2, &limits);
     let err = out.error.unwrap_or_default();
     assert!(err.contains("out of memory"), "{err}");
@@ -96,7 +97,8 @@ fn a_string_doubling_bomb_ends_with_an_engine_limit_error() {
 
 #[test]
 fn deep_recursion_ends_with_an_error_not_a_crash() {
-    let code = "function f(n) { return f(n + 1) + 1; }\nfunction handler(e) { f(0); return e.request; }";
+    let code =
+        "function f(n) { return f(n + 1) + 1; }\nfunction handler(e) { f(0); return e.request; }";
     let out = run(code, Runtime::Js2, &Limits::default());
     let err = out.error.unwrap_or_default();
     assert!(err.contains("stack"), "{err}");
@@ -109,7 +111,10 @@ fn code_over_the_size_limit_is_rejected_before_compiling() {
         ..Limits::default()
     };
     // Would be a syntax error if it were compiled: the size check comes first.
-    let code = format!("function handler(e) {{ return e.request; }} /*{}*/ (", "x".repeat(200));
+    let code = format!(
+        "function handler(e) {{ return e.request; }} /*{}*/ (",
+        "x".repeat(200)
+    );
     let out = run(&code, Runtime::Js2, &limits);
     let err = out.error.unwrap();
     assert!(err.starts_with("FunctionSizeLimitExceeded"), "{err}");
@@ -139,7 +144,11 @@ fn logs_are_truncated_at_10_kb() {
 
 #[test]
 fn a_run_after_a_timeout_is_unaffected() {
-    let _ = run("function handler(e) { for (;;) {} }", Runtime::Js2, &small_budget());
+    let _ = run(
+        "function handler(e) { for (;;) {} }",
+        Runtime::Js2,
+        &small_budget(),
+    );
     let out = run(
         "function handler(e) { return e.request; }",
         Runtime::Js2,

@@ -215,7 +215,9 @@ fn buffer_round_trips_base64_hex_and_utf8() {
     );
     assert_eq!(
         v,
-        json!(["aMOpbGxv", "hi", "hi", "6869", 2, "ab", "bc", true, "aba", "hi"])
+        json!([
+            "aMOpbGxv", "hi", "hi", "6869", 2, "ab", "bc", true, "aba", "hi"
+        ])
     );
 }
 
@@ -232,7 +234,13 @@ fn text_encoder_decoder_and_atob_btoa() {
     );
     assert_eq!(
         v,
-        json!([[0xc3, 0xa9, 0xe2, 0x82, 0xac], "é€", "aGk=", "hi", "\u{fffd}"])
+        json!([
+            [0xc3, 0xa9, 0xe2, 0x82, 0xac],
+            "é€",
+            "aGk=",
+            "hi",
+            "\u{fffd}"
+        ])
     );
     let err = eval_in(Runtime::Js2, "return btoa('\\u0100');", None).unwrap_err();
     assert!(err.contains("InvalidCharacterError"), "{err}");
@@ -256,7 +264,10 @@ fn kvs_get_returns_string_json_and_bytes_formats() {
         Some(&kvs),
     )
     .unwrap();
-    assert_eq!(v, json!(["/new", {"flag": true, "n": 3}, 4, true, false, 2]));
+    assert_eq!(
+        v,
+        json!(["/new", {"flag": true, "n": 3}, 4, true, false, 2])
+    );
 }
 
 #[test]

@@ -73,7 +73,14 @@ fn json_format_prints_one_object_per_event_with_the_documented_fields() {
     let lines = json_lines(&text);
     assert_eq!(lines.len(), 3);
     for l in &lines {
-        for key in ["name", "output", "logs", "error", "compute-utilization", "passed"] {
+        for key in [
+            "name",
+            "output",
+            "logs",
+            "error",
+            "compute-utilization",
+            "passed",
+        ] {
             assert!(l.get(key).is_some(), "{key} missing in {l}");
         }
         assert_eq!(l["passed"], true);
@@ -176,7 +183,10 @@ fn expect_error_case_passes_when_the_function_throws() {
     );
     let (r, text) = run_capture(&a);
     assert_eq!(r, Ok(true), "{text}");
-    assert!(text.contains("error: Error: upstream config missing"), "{text}");
+    assert!(
+        text.contains("error: Error: upstream config missing"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -189,11 +199,19 @@ fn bad_inputs_name_the_flag_or_file() {
     assert!(run_capture(&a).0.unwrap_err().starts_with("--runtime"));
 
     let a = args(PathBuf::from("/nonexistent/function.js"), ev.clone());
-    assert!(run_capture(&a).0.unwrap_err().contains("/nonexistent/function.js"));
+    assert!(
+        run_capture(&a)
+            .0
+            .unwrap_err()
+            .contains("/nonexistent/function.js")
+    );
 
     let a = args(ex.clone(), vec![PathBuf::from("/nonexistent/event.json")]);
     let err = run_capture(&a).0.unwrap_err();
-    assert!(err.starts_with("--event") && err.contains("/nonexistent/event.json"), "{err}");
+    assert!(
+        err.starts_with("--event") && err.contains("/nonexistent/event.json"),
+        "{err}"
+    );
 
     let mut a = args(ex.clone(), ev.clone());
     a.kvs = vec!["no-equals".into()];
@@ -202,11 +220,17 @@ fn bad_inputs_name_the_flag_or_file() {
     let mut a = args(ex.clone(), ev.clone());
     a.kvs_file = Some(PathBuf::from("/nonexistent/kvs.json"));
     let err = run_capture(&a).0.unwrap_err();
-    assert!(err.starts_with("--kvs-file") && err.contains("/nonexistent/kvs.json"), "{err}");
+    assert!(
+        err.starts_with("--kvs-file") && err.contains("/nonexistent/kvs.json"),
+        "{err}"
+    );
 
     let a = args(ex, vec![fixtures().join("unknown-key.yaml")]);
     let err = run_capture(&a).0.unwrap_err();
-    assert!(err.contains("unknown-key.yaml") && err.contains("expected-output"), "{err}");
+    assert!(
+        err.contains("unknown-key.yaml") && err.contains("expected-output"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -232,7 +256,10 @@ fn real_world_function_with_cookies_and_querystring_module() {
 fn runtime_1_function_with_byte_string_helpers_and_crypto() {
     let mut a = args(
         fixtures().join("signed-url-v1.js"),
-        vec![fixtures().join("signed-url-valid.yaml"), fixtures().join("signed-url-bad.yaml")],
+        vec![
+            fixtures().join("signed-url-valid.yaml"),
+            fixtures().join("signed-url-bad.yaml"),
+        ],
     );
     a.runtime = "cloudfront-js-1.0".into();
     let (r, text) = run_capture(&a);

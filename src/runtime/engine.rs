@@ -6,14 +6,17 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rquickjs::context::EvalOptions;
 use rquickjs::function::Opt;
 use rquickjs::loader::{BuiltinLoader, BuiltinResolver};
-use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Exception, Function, Module, Object, Value};
+use rquickjs::{
+    CatchResultExt, CaughtError, Context, Ctx, Exception, Function, Module, Object, Value,
+    WriteOptions,
+};
 
 use super::{Invocation, Outcome, hash, normalize, utilization};
 use crate::types::Runtime;
@@ -24,7 +27,8 @@ const PRELUDE: &str = include_str!("prelude.js");
 const SOURCE_NAME: &str = "function.js";
 
 /// Appended to the function so the driver finds `handler` in both scripts and modules.
-const HANDLER_HOOK: &str = "\n;globalThis.__cf_handler = (typeof handler === 'function') ? handler : undefined;\n";
+const HANDLER_HOOK: &str =
+    "\n;globalThis.__cf_handler = (typeof handler === 'function') ? handler : undefined;\n";
 
 /// Logs are cut at this many bytes in total, as the service truncates function logs at 10 KB.
 const MAX_LOG_BYTES: usize = 10 * 1024;
@@ -153,9 +157,7 @@ fn run_engine(
     ctx.with(|ctx| -> Result<Ended, String> {
         install_globals(&ctx, inv, kvs_json, logs)
             .map_err(|e| describe(&ctx, inv, e, "cannot install the environment"))?;
-        ctx.eval::<(), _>(PRELUDE)
-            .catch(&ctx)
-            .map_err(|e| caught_message(inv, e))?;
+        eval_prelude(&ctx).map_err(|e| caught_message(inv, e))?;
 
         // Compile and run the top level of the function.
         let mut source = String::with_capacity(inv.code.len() + HANDLER_HOOK.len());
@@ -242,12 +244,49 @@ fn run_engine(
     })
 }
 
+/// The prelude compiled once per process: parsing it is most of the cost of a fresh context.
+fn prelude_bytecode() -> Option<&'static [u8]> {
+    static BYTECODE: OnceLock<Option<Vec<u8>>> = OnceLock::new();
+    BYTECODE
+        .get_or_init(|| {
+            let rt = rquickjs::Runtime::new().ok()?;
+            let ctx = Context::full(&rt).ok()?;
+            ctx.with(|ctx| {
+                Module::declare(ctx, "prelude.js", PRELUDE)
+                    .and_then(|m| m.write(WriteOptions::default()))
+                    .ok()
+            })
+        })
+        .as_deref()
+}
+
+/// Runs the prelude from the cached bytecode, or from source if it could not be compiled.
+fn eval_prelude<'js>(ctx: &Ctx<'js>) -> Result<(), CaughtError<'js>> {
+    match prelude_bytecode() {
+        Some(bytes) => {
+            // SAFETY: the bytes were written by `Module::write` of this same QuickJS build in this
+            // process, from our own source, which is what `Module::load` requires.
+            let module = unsafe { Module::load(ctx.clone(), bytes) }.catch(ctx)?;
+            let (_module, promise) = module.eval().catch(ctx)?;
+            promise.finish::<()>().catch(ctx)
+        }
+        None => ctx.eval::<(), _>(PRELUDE).catch(ctx),
+    }
+}
+
 /// Source of the built-in ES modules: thin re-exports of what the prelude built.
 fn builtin_module_source(name: &str) -> String {
     let base = format!("const m = globalThis.__cf_modules[{name:?}];\nexport default m;\n");
     let named: &[&str] = match name {
         "crypto" => &["createHash", "createHmac"],
-        "querystring" => &["parse", "stringify", "escape", "unescape", "decode", "encode"],
+        "querystring" => &[
+            "parse",
+            "stringify",
+            "escape",
+            "unescape",
+            "decode",
+            "encode",
+        ],
         "buffer" => &["Buffer"],
         _ => &[],
     };
@@ -278,9 +317,15 @@ fn install_globals<'js>(
         "__cf_native_hash",
         Function::new(
             ctx.clone(),
-            |ctx: Ctx<'js>, alg: String, key: Opt<Option<String>>, data: String| -> rquickjs::Result<String> {
+            |ctx: Ctx<'js>,
+             alg: String,
+             key: Opt<Option<String>>,
+             data: String|
+             -> rquickjs::Result<String> {
                 let key = match key.0.flatten() {
-                    Some(k) => Some(hash::byte_string(&k).map_err(|m| Exception::throw_type(&ctx, &m))?),
+                    Some(k) => {
+                        Some(hash::byte_string(&k).map_err(|m| Exception::throw_type(&ctx, &m))?)
+                    }
                     None => None,
                 };
                 let data = hash::byte_string(&data).map_err(|m| Exception::throw_type(&ctx, &m))?;

@@ -97,7 +97,12 @@ pub fn run(inv: Invocation<'_>) -> Outcome {
             ..Outcome::default()
         };
     }
-    if inv.event.pointer("/context/eventType").and_then(serde_json::Value::as_str).is_none() {
+    if inv
+        .event
+        .pointer("/context/eventType")
+        .and_then(serde_json::Value::as_str)
+        .is_none()
+    {
         return Outcome {
             error: Some("InvalidArgument: the event object has no context.eventType".to_owned()),
             ..Outcome::default()
@@ -116,7 +121,9 @@ pub fn run(inv: Invocation<'_>) -> Outcome {
         Runtime::Js2 => syntax::is_module(inv.code),
     };
     // The engine is C code behind a safe wrapper; a panic there must still not escape `run`.
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| engine::execute(&inv, module))) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        engine::execute(&inv, module)
+    })) {
         Ok(outcome) => outcome,
         Err(_) => Outcome {
             error: Some("InternalError: the embedded runtime failed unexpectedly".to_owned()),

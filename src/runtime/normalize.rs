@@ -56,7 +56,9 @@ fn request(obj: &Map<String, Value>) -> Result<Value, String> {
         Some(u) => {
             let uri = string_field("request.uri", u)?;
             if !uri.as_str().is_some_and(|s| s.starts_with('/')) {
-                return Err(format!("Invalid request.uri {uri}: it must start with \"/\""));
+                return Err(format!(
+                    "Invalid request.uri {uri}: it must start with \"/\""
+                ));
             }
             out.insert("uri".into(), uri);
         }
@@ -124,9 +126,10 @@ fn body_field(v: &Value) -> Result<Value, String> {
     match v {
         Value::String(_) => Ok(v.clone()),
         Value::Object(m) => {
-            let data = m.get("data").and_then(Value::as_str).ok_or_else(|| {
-                "Invalid response.body: body.data must be a string".to_owned()
-            })?;
+            let data = m
+                .get("data")
+                .and_then(Value::as_str)
+                .ok_or_else(|| "Invalid response.body: body.data must be a string".to_owned())?;
             let encoding = m.get("encoding").and_then(Value::as_str).unwrap_or("text");
             if encoding != "text" && encoding != "base64" {
                 return Err(format!(
@@ -180,7 +183,9 @@ fn value_map(path: &str, v: Option<&Value>, lowercase: bool) -> Result<Value, St
         }
         if let Some(multi) = e.get("multiValue") {
             let Value::Array(items) = multi else {
-                return Err(format!("Invalid {path}.{name}.multiValue: expected an array"));
+                return Err(format!(
+                    "Invalid {path}.{name}.multiValue: expected an array"
+                ));
             };
             let mut list = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
@@ -249,8 +254,10 @@ mod tests {
     fn status_code_makes_a_response_in_viewer_request() {
         let out = function_output(
             &req_event(),
-            Some(&json!({"statusCode": 301, "statusDescription": "Moved Permanently",
-                "headers": {"location": {"value": "https://www.example.com/"}}})),
+            Some(
+                &json!({"statusCode": 301, "statusDescription": "Moved Permanently",
+                "headers": {"location": {"value": "https://www.example.com/"}}}),
+            ),
         )
         .unwrap();
         assert_eq!(out["response"]["statusCode"], json!(301));
@@ -265,8 +272,10 @@ mod tests {
     fn multi_values_and_cookie_attributes_are_kept() {
         let out = function_output(
             &json!({"context": {"eventType": "viewer-response"}}),
-            Some(&json!({"statusCode": 200, "cookies": {"id": {"value": "a", "attributes": "Secure",
-                "multiValue": [{"value": "a", "attributes": "Secure"}, {"value": "b"}]}}})),
+            Some(
+                &json!({"statusCode": 200, "cookies": {"id": {"value": "a", "attributes": "Secure",
+                "multiValue": [{"value": "a", "attributes": "Secure"}, {"value": "b"}]}}}),
+            ),
         )
         .unwrap();
         assert_eq!(

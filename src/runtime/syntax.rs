@@ -349,7 +349,8 @@ mod tests {
 
     #[test]
     fn v1_rejects_let_and_const_with_their_line() {
-        let err = check_v1("function handler(e) {\n  let x = 1;\n  return e.request;\n}").unwrap_err();
+        let err =
+            check_v1("function handler(e) {\n  let x = 1;\n  return e.request;\n}").unwrap_err();
         assert!(err.message.contains("\"let\""), "{}", err.message);
         assert!(err.message.contains("line 2"), "{}", err.message);
         assert!(check_v1("const a = 1;").is_err());
@@ -389,7 +390,9 @@ mod tests {
 
     #[test]
     fn module_detection_sees_import_and_export_but_not_dynamic_import_or_strings() {
-        assert!(is_module("import cf from 'cloudfront';\nfunction handler(e) {}"));
+        assert!(is_module(
+            "import cf from 'cloudfront';\nfunction handler(e) {}"
+        ));
         assert!(is_module("export function handler(e) {}"));
         assert!(!is_module("function handler(e) { return e.request; }"));
         assert!(!is_module("var s = 'import cf from \"cloudfront\"';"));
