@@ -399,6 +399,10 @@ fn exception_message(inv: &Invocation<'_>, ex: &Exception<'_>) -> String {
 }
 
 fn value_message(inv: &Invocation<'_>, v: &Value<'_>) -> String {
+    if v.is_null() {
+        // QuickJS throws `null` when it cannot even allocate the "out of memory" error.
+        return format!("{} (or the function threw null)", memory_message(inv));
+    }
     if let Some(obj) = v.as_object() {
         if let Some(ex) = Exception::from_object(obj.clone()) {
             return exception_message(inv, &ex);
