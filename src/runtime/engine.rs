@@ -156,7 +156,7 @@ fn run_engine(
 
     ctx.with(|ctx| -> Result<Ended, String> {
         install_globals(&ctx, inv, kvs_json, logs)
-            .map_err(|e| describe(&ctx, inv, e, "cannot install the environment"))?;
+            .map_err(|e| describe(inv, e, "cannot install the environment"))?;
         eval_prelude(&ctx).map_err(|e| caught_message(inv, e))?;
 
         // Compile and run the top level of the function.
@@ -339,8 +339,7 @@ fn install_globals<'js>(
 }
 
 /// Message for an error that is not a JavaScript exception value.
-fn describe(ctx: &Ctx<'_>, inv: &Invocation<'_>, e: rquickjs::Error, what: &str) -> String {
-    let _ = ctx;
+fn describe(inv: &Invocation<'_>, e: rquickjs::Error, what: &str) -> String {
     if matches!(e, rquickjs::Error::Allocation) {
         return memory_message(inv);
     }
