@@ -121,6 +121,14 @@ impl Config {
     }
 }
 
+/// Feeds untrusted bytes to every request decoder of the server (the router on `path`, the
+/// Create/Update and TestFunction body parsers and validators) and drops the results.
+/// For the fuzz targets in `fuzz/`; not part of the API.
+#[doc(hidden)]
+pub fn fuzz_decode(path: &str, body: &[u8]) {
+    routes::decode_untrusted(path, body);
+}
+
 /// A running emulator; dropping it stops the server too, [`Running::shutdown`] waits for that.
 #[derive(Debug)]
 pub struct Running {

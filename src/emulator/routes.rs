@@ -234,7 +234,10 @@ async fn dispatch(
         }
         (Operation::Update, Some(name)) => {
             let if_match = if_match(headers)?;
-            let spec = function_spec(app, xml::parse(body).map_err(ApiError::invalid_argument)?)?;
+            let spec = function_spec(
+                app.max_code_bytes,
+                xml::parse(body).map_err(ApiError::invalid_argument)?,
+            )?;
             let view = app.store.update(&name, if_match, spec).await?;
             let body = xml::function_summary_document(&view, &app.account_id);
             // The service sends the ETag twice, once under its misspelt model name `ETtag`.
@@ -272,7 +275,7 @@ async fn create(app: &App, headers: &HeaderMap, body: &Bytes) -> Result<(String,
         .take()
         .ok_or_else(|| ApiError::invalid_argument("Name is required."))?;
     let name = valid_name(&name)?;
-    let spec = function_spec(app, request)?;
+    let spec = function_spec(app.max_code_bytes, request)?;
     let view = app.store.create(&name, spec).await?;
     let arn = xml::function_arn(&app.account_id, &view.name);
     let host = headers
@@ -314,23 +317,7 @@ fn list(app: &App, query: &HashMap<String, String>) -> Result<Reply, ApiError> {
 
 async fn test(app: &App, name: &str, headers: &HeaderMap, body: &Bytes) -> Result<Reply, ApiError> {
     let if_match = if_match(headers)?;
-    let request: TestRequest = xml::parse(body).map_err(ApiError::invalid_argument)?;
-    let stage = match request.stage.as_deref() {
-        None | Some("") => Stage::Development,
-        Some(s) => parse_stage(s)?,
-    };
-    let event_b64 = request
-        .event_object
-        .ok_or_else(|| ApiError::invalid_argument("EventObject is required."))?;
-    let event_bytes = decode_blob("EventObject", &event_b64)?;
-    if event_bytes.len() > MAX_EVENT_BYTES {
-        return Err(ApiError::invalid_argument(format!(
-            "EventObject is {} bytes; the maximum is {MAX_EVENT_BYTES} bytes.",
-            event_bytes.len()
-        )));
-    }
-    let event: serde_json::Value = serde_json::from_slice(&event_bytes)
-        .map_err(|e| ApiError::invalid_argument(format!("EventObject is not valid JSON: {e}")))?;
+    let (stage, event) = test_request(body)?;
 
     let snapshot = app.store.test_snapshot(name, stage, if_match)?;
     let view = snapshot.view;
@@ -375,8 +362,56 @@ async fn test(app: &App, name: &str, headers: &HeaderMap, body: &Bytes) -> Resul
     Ok(Reply::xml(StatusCode::OK, body))
 }
 
+/// Decodes a TestFunction body into the stage to test and the event object.
+fn test_request(body: &[u8]) -> Result<(Stage, serde_json::Value), ApiError> {
+    let request: TestRequest = xml::parse(body).map_err(ApiError::invalid_argument)?;
+    let stage = match request.stage.as_deref() {
+        None | Some("") => Stage::Development,
+        Some(s) => parse_stage(s)?,
+    };
+    let event_b64 = request
+        .event_object
+        .ok_or_else(|| ApiError::invalid_argument("EventObject is required."))?;
+    let event_bytes = decode_blob("EventObject", &event_b64)?;
+    if event_bytes.len() > MAX_EVENT_BYTES {
+        return Err(ApiError::invalid_argument(format!(
+            "EventObject is {} bytes; the maximum is {MAX_EVENT_BYTES} bytes.",
+            event_bytes.len()
+        )));
+    }
+    let event: serde_json::Value = serde_json::from_slice(&event_bytes)
+        .map_err(|e| ApiError::invalid_argument(format!("EventObject is not valid JSON: {e}")))?;
+    Ok((stage, event))
+}
+
+/// Runs a request body through every decoder the handlers use (CreateFunction / UpdateFunction
+/// and TestFunction bodies) and a path through the router, discarding the results. The fuzz
+/// target's entry: none of this may panic, whatever the bytes.
+pub(crate) fn decode_untrusted(path: &str, body: &[u8]) {
+    if let Ok(uri) = path.parse::<Uri>() {
+        for method in [Method::GET, Method::POST, Method::PUT, Method::DELETE] {
+            if let Some((_, Some(name))) = route(&method, uri.path()) {
+                let _ = valid_name(&percent_encoding::percent_decode_str(name).decode_utf8_lossy());
+            }
+        }
+        if let Ok(query) = parse_query(&uri) {
+            let _ = stage_param(&query);
+        }
+    }
+    if let Ok(mut request) = xml::parse::<FunctionRequest>(body) {
+        if let Some(name) = request.name.take() {
+            let _ = valid_name(&name);
+        }
+        let _ = function_spec(crate::types::MAX_FUNCTION_CODE_BYTES, request);
+    }
+    let _ = test_request(body);
+}
+
 /// Validates a CreateFunction / UpdateFunction body into what the store keeps.
-fn function_spec(app: &App, request: FunctionRequest) -> Result<FunctionSpec, ApiError> {
+fn function_spec(
+    max_code_bytes: usize,
+    request: FunctionRequest,
+) -> Result<FunctionSpec, ApiError> {
     let config = request
         .function_config
         .ok_or_else(|| ApiError::invalid_argument("FunctionConfig is required."))?;
@@ -402,11 +437,8 @@ fn function_spec(app: &App, request: FunctionRequest) -> Result<FunctionSpec, Ap
             "FunctionCode must not be empty.",
         ));
     }
-    if code.len() > app.max_code_bytes {
-        return Err(ApiError::size_limit_exceeded(
-            code.len(),
-            app.max_code_bytes,
-        ));
+    if code.len() > max_code_bytes {
+        return Err(ApiError::size_limit_exceeded(code.len(), max_code_bytes));
     }
     Ok(FunctionSpec {
         comment,

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Critical path and footprint of one pipeline run, against an emulator that delays every response
+# by LATENCY_MS (default 100), so the wall time is dominated by sequential round trips:
+#   changed function   5 rounds (reads ∥, update, tests ∥, publish, describe LIVE)
+#   unchanged function 2 rounds (reads ∥, tests ∥; LIVE already holds the code, nothing to publish)
+# Prints the median wall time of RUNS runs next to the lower bound ROUNDS × LATENCY_MS and the ratio,
+# then the peak RSS of one run (/usr/bin/time -v) and the binary's size.
+# Usage: bash benches/critical_path.sh [RUNS]   Not a test: it asserts only that every run succeeds.
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+RUNS=${1:-10}
+LATENCY_MS=${LATENCY_MS:-100}
+
+build_release
+start_emulator "$LATENCY_MS" "$WORK/requests.jsonl"
+WS="$WORK/ws"
+mkdir -p "$WS"
+write_event "$WS/event.json"
+
+pipeline() { # VARIANT
+    write_function "$WS/function.js" "$1"
+    run_action "$WS" FUNCTION-NAME=critical FUNCTION-FILE=function.js TEST-EVENTS=event.json \
+        ENDPOINT-URL="$URL" || { cat "$WS/last.log" >&2; return 1; }
+}
+
+# Requests of the last run: rounds = how many times a request started after all earlier ones ended.
+rounds_of_last_run() {
+    python3 - "$WORK/requests.jsonl" "$1" <<'EOF'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+lines = [l for l in lines if l["start_ms"] >= int(sys.argv[2])]
+lines.sort(key=lambda l: l["start_ms"])
+rounds, horizon = 0, -1
+for l in lines:
+    if l["start_ms"] >= horizon:
+        rounds += 1
+    horizon = max(horizon, l["end_ms"])
+print(f'{rounds} rounds, {len(lines)} requests')
+EOF
+}
+
+pipeline create # creates and publishes the function; not timed
+changed="" unchanged=""
+for i in $(seq 1 "$RUNS"); do
+    start=$(now_ms)
+    pipeline "run-$i"
+    changed+=" $(($(now_ms) - start))"
+    changed_shape=$(rounds_of_last_run "$start")
+    start=$(now_ms)
+    pipeline "run-$i" # the same code again: nothing to update or publish
+    unchanged+=" $(($(now_ms) - start))"
+    unchanged_shape=$(rounds_of_last_run "$start")
+done
+# The second run of each pair must really have been a no-op.
+[[ "$(grep -A1 '^changed<<' "$WS/github_output" | sed -n 2p)" == false ]] || { echo "the unchanged run changed something" >&2; exit 1; }
+
+changed_ms=$(median $changed)
+unchanged_ms=$(median $unchanged)
+changed_bound=$((5 * LATENCY_MS))
+unchanged_bound=$((2 * LATENCY_MS))
+
+# Footprint: one changed run under /usr/bin/time -v.
+TIME_BIN=/usr/bin/time
+if [[ -x "$TIME_BIN" ]]; then
+    TIME_PREFIX="$TIME_BIN -v" pipeline footprint
+    rss_kb=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$WS/last.log")
+    rss="$((rss_kb / 1024)) MiB (${rss_kb} kB)"
+else
+    rss="n/a (install GNU time: apt-get install time)"
+fi
+size_release=$(stat -c %s "$BIN")
+cp "$BIN" "$WORK/stripped" && strip "$WORK/stripped" 2>/dev/null && size_stripped=$(stat -c %s "$WORK/stripped") || size_stripped=""
+
+echo
+echo "## critical path, emulator latency ${LATENCY_MS} ms per response, median of $RUNS runs"
+echo "machine: $(machine)"
+echo
+echo "| run | round trips (design) | observed (last run) | lower bound | median wall time | ratio |"
+echo "|---|---|---|---|---|---|"
+echo "| changed function | 5 | $changed_shape | ${changed_bound} ms | ${changed_ms} ms | $(ratio "$changed_ms" "$changed_bound")× |"
+echo "| unchanged function | 2 | $unchanged_shape | ${unchanged_bound} ms | ${unchanged_ms} ms | $(ratio "$unchanged_ms" "$unchanged_bound")× |"
+echo
+echo "| footprint | value |"
+echo "|---|---|"
+echo "| peak RSS, one changed run (action mode) | $rss |"
+echo "| release binary (\`cargo build --release\`) | $((size_release / 1024 / 1024)) MiB ($size_release bytes) |"
+[[ -n "$size_stripped" ]] && echo "| release binary, stripped | $((size_stripped / 1024 / 1024)) MiB ($size_stripped bytes) |"
+DIST="${DIST_BIN:-$ROOT/target-dist/dist/cloudfront-publish}"
+[[ -x "$DIST" ]] && echo "| \`--profile dist\` binary (LTO, stripped) | $(($(stat -c %s "$DIST") / 1024 / 1024)) MiB ($(stat -c %s "$DIST") bytes) |"
+echo
+echo "all runs (ms): changed$changed; unchanged$unchanged"
