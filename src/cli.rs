@@ -196,7 +196,12 @@ pub async fn run_plan(
         if let Some(e) = &f.error {
             print_error(style, &format!("cloudfront-publish: {}", f.name), e);
         }
-        for t in f.test_results.iter().filter(|t| !t.passed) {
+        // In a terminal the progress lines already list each failed test.
+        let failed_tests = f
+            .test_results
+            .iter()
+            .filter(|t| !t.passed && style == Style::Actions);
+        for t in failed_tests {
             let detail = t
                 .error
                 .iter()
