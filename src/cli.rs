@@ -233,6 +233,11 @@ pub async fn run_plan(
             );
         }
     }
+    for f in &report.functions {
+        for w in &f.warnings {
+            print_warning(style, &format!("cloudfront-publish: {}", f.name), w);
+        }
+    }
     for w in &warnings {
         print_warning(style, "PR comment", w);
     }

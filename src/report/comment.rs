@@ -425,6 +425,7 @@ mod tests {
             test_results: vec![test("redirects apex", true, Some(17))],
             error: None,
             note: None,
+            warnings: Vec::new(),
             steps: vec![],
             duration: Duration::ZERO,
         }

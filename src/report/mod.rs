@@ -61,6 +61,9 @@ pub struct FunctionReport {
     /// Why a function that did not fail was still not published (all-or-nothing manifests, `publish: false`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Problems that did not fail the function (annotated as warnings).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// What was done, one line per step, for the log's `::group::` (not an output).
     #[serde(skip)]
     pub steps: Vec<String>,
