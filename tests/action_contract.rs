@@ -650,3 +650,15 @@ fn dockerfile_final_stage_is_scratch_with_only_the_static_binary_and_ca_bundle()
     assert!(dockerfile.contains("-C target-feature=+crt-static"));
     assert!(dockerfile.contains("--profile dist"));
 }
+
+#[test]
+fn binary_reads_exactly_the_action_inputs() {
+    let mut yml = action_defaults(&action());
+    // The runner fills `${{ github.token }}`; the binary sees the token, not the expression.
+    yml.insert("github-token".into(), String::new());
+    let bin: BTreeMap<String, String> = cloudfront_publish::inputs::INPUTS
+        .iter()
+        .map(|(n, d, _)| ((*n).to_owned(), (*d).to_owned()))
+        .collect();
+    assert_eq!(bin, yml);
+}
