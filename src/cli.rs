@@ -14,6 +14,7 @@ use crate::inputs::{self, Context, INPUTS, InputError, RawInputs};
 use crate::localtest::TestArgs;
 use crate::pipeline::{self, OnDone};
 use crate::plan::Plan;
+use crate::progress::Progress;
 use crate::report::{Report, outputs, summary};
 
 /// cloudfront-publish: test CloudFront Functions and publish exactly the version that was tested.
@@ -170,8 +171,11 @@ pub async fn run_plan(
     files: &RunnerFiles,
 ) -> (ExitCode, Report) {
     let commenter = Commenter::new(&plan.github);
-    let on_done: OnDone = Arc::new(move |f| match style {
-        Style::Actions => {
+    let progress = (style == Style::Terminal).then(|| Progress::start(plan.functions.len()));
+    let p = progress.clone();
+    let on_done: OnDone = Arc::new(move |f| match &p {
+        Some(p) => p.finished(f),
+        None => {
             println!(
                 "::group::{} ({})",
                 f.name,
@@ -182,33 +186,22 @@ pub async fn run_plan(
             }
             println!("::endgroup::");
         }
-        Style::Terminal => {
-            let mark = if f.succeeded() { "✓" } else { "✗" };
-            let what = if f.published {
-                "published to LIVE".to_owned()
-            } else if f.succeeded() {
-                format!(
-                    "{} ({})",
-                    f.note.as_deref().unwrap_or("up to date"),
-                    f.stage
-                )
-            } else {
-                "failed".to_owned()
-            };
-            eprintln!(
-                "{mark} {} {what} in {:.1}s",
-                f.name,
-                f.duration.as_secs_f64()
-            );
-        }
     });
     let (report, warnings) = pipeline::execute(plan, cf, commenter.as_ref(), on_done).await;
+    if let Some(p) = &progress {
+        p.finish();
+    }
 
     for f in &report.functions {
         if let Some(e) = &f.error {
             print_error(style, &format!("cloudfront-publish: {}", f.name), e);
         }
-        for t in f.test_results.iter().filter(|t| !t.passed) {
+        // In a terminal the progress lines already list each failed test.
+        let failed_tests = f
+            .test_results
+            .iter()
+            .filter(|t| !t.passed && style == Style::Actions);
+        for t in failed_tests {
             let detail = t
                 .error
                 .iter()
@@ -245,23 +238,23 @@ pub async fn run_plan(
     }
 
     let outs = outputs::outputs(&report);
-    if let Some(path) = &files.output {
-        if let Err(e) = outputs::append(path, &outputs::format_outputs(&outs)) {
-            print_error(
-                style,
-                "GITHUB_OUTPUT",
-                &format!("cannot write outputs to {}: {e}", path.display()),
-            );
-        }
+    if let Some(path) = &files.output
+        && let Err(e) = outputs::append(path, &outputs::format_outputs(&outs))
+    {
+        print_error(
+            style,
+            "GITHUB_OUTPUT",
+            &format!("cannot write outputs to {}: {e}", path.display()),
+        );
     }
-    if let Some(path) = &files.summary {
-        if let Err(e) = outputs::append(path, &summary::render(&report)) {
-            print_warning(
-                style,
-                "GITHUB_STEP_SUMMARY",
-                &format!("cannot write the job summary to {}: {e}", path.display()),
-            );
-        }
+    if let Some(path) = &files.summary
+        && let Err(e) = outputs::append(path, &summary::render(&report))
+    {
+        print_warning(
+            style,
+            "GITHUB_STEP_SUMMARY",
+            &format!("cannot write the job summary to {}: {e}", path.display()),
+        );
     }
     if style == Style::Terminal && files.output.is_none() {
         for (k, v) in &outs {

@@ -386,12 +386,8 @@ fn single_function(
         None => None,
     };
     let tests = match raw.opt("test-events") {
-        Some(v) => testcase::load_patterns(&split_list(&v), &ctx.workspace).map_err(|e| {
-            InputError::File {
-                file: "test-events".to_owned(),
-                message: e.0,
-            }
-        })?,
+        Some(v) => testcase::load_patterns(&split_list(&v), &ctx.workspace)
+            .map_err(|e| InputError::input("test-events", e.0))?,
         None => Vec::new(),
     };
     Ok(FunctionPlan {

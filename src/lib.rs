@@ -14,6 +14,7 @@ pub mod localtest;
 pub mod manifest;
 pub mod pipeline;
 pub mod plan;
+pub mod progress;
 pub mod report;
 pub mod runtime;
 pub mod testcase;

@@ -50,7 +50,10 @@ pub async fn execute(
 
 /// Runs every function of the plan, `concurrency` at a time, honouring `fail-fast`.
 pub async fn run(plan: &Plan, cf: &CloudFront, on_done: OnDone) -> Report {
-    let sem = Arc::new(Semaphore::new(plan.concurrency.max(1)));
+    // `concurrency` comes from the user; tokio panics above MAX_PERMITS.
+    let sem = Arc::new(Semaphore::new(
+        plan.concurrency.clamp(1, Semaphore::MAX_PERMITS),
+    ));
     let independent = plan.fail_fast == FailFast::Independent || plan.functions.len() == 1;
 
     // Phase 1: read, sync, test. In independent mode each function goes on to publish at once.
@@ -85,7 +88,7 @@ pub async fn run(plan: &Plan, cf: &CloudFront, on_done: OnDone) -> Report {
     let mut set = JoinSet::new();
     for (i, slot) in slots.into_iter().enumerate() {
         match slot {
-            Some(Phase1::Ready(t)) if all_passed => {
+            Some(Phase1::Ready(t)) if all_passed || t.live_matches => {
                 let (cf, sem, on_done, publish) =
                     (cf.clone(), sem.clone(), on_done.clone(), plan.publish);
                 set.spawn(async move {
@@ -137,6 +140,8 @@ pub async fn run(plan: &Plan, cf: &CloudFront, on_done: OnDone) -> Report {
 }
 
 /// Where a function stands after phase 1.
+// One value per function per run: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Phase1 {
     /// Finished (failed, or published in independent mode).
     Done(FunctionReport),
@@ -249,13 +254,18 @@ async fn prepare_and_test(
         ),
         None => "read: the function does not exist yet".to_owned(),
     });
-    if let (Some(expected), Some(d)) = (if_match, &dev) {
-        if &d.etag != expected {
+    // A missing function has no ETag, which is not the one expected either: never create it then.
+    if let Some(expected) = if_match {
+        let current = dev.as_ref().map(|d| &d.etag);
+        if current != Some(expected) {
+            let found = current.map_or("the function does not exist".to_owned(), |e| {
+                format!("the DEVELOPMENT ETag is {e}")
+            });
             return Err(fail(
                 report,
                 format!(
-                    "{}: if-match: the DEVELOPMENT ETag is {}, not {expected}: nothing was changed",
-                    fp.name, d.etag
+                    "{}: if-match: {found}, not {expected}: nothing was changed",
+                    fp.name
                 ),
             ));
         }

@@ -69,6 +69,32 @@ struct RawCase {
     max_compute_utilization: Option<Value>,
 }
 
+/// The top level of an event, parsed only to name an unknown key and its line.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read by serde only
+struct EventShape {
+    version: Option<serde::de::IgnoredAny>,
+    context: Option<serde::de::IgnoredAny>,
+    viewer: Option<serde::de::IgnoredAny>,
+    request: Option<serde::de::IgnoredAny>,
+    response: Option<serde::de::IgnoredAny>,
+}
+
+/// The wrapped form with the event's top level checked too, parsed only for its errors.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read by serde only
+struct CaseShape {
+    name: Option<serde::de::IgnoredAny>,
+    event: EventShape,
+    expect: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "expect-error")]
+    expect_error: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "max-compute-utilization")]
+    max_compute_utilization: Option<serde::de::IgnoredAny>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
     Json,
@@ -131,6 +157,7 @@ pub fn from_str(text: &str, yaml: bool, path: &Path) -> Result<TestCase, TestCas
 
     let wrapped = top.keys().any(|k| CASE_KEYS.contains(&k.as_str()));
     if !wrapped {
+        let _: EventShape = parse(text, format, path)?;
         check_event(&doc, path)?;
         return Ok(TestCase {
             name: default_name,
@@ -141,11 +168,8 @@ pub fn from_str(text: &str, yaml: bool, path: &Path) -> Result<TestCase, TestCas
             source: path.to_path_buf(),
         });
     }
-    if !top.contains_key("event") {
-        // Name what is wrong first: an unknown key beside the case keys, else the missing event.
-        let _: RawCase = parse(text, format, path)?;
-        return Err(TestCaseError(format!("{p}: missing key \"event\"")));
-    }
+    // Unknown keys (in the case or the event's top level) and a missing event, with their line.
+    let _: CaseShape = parse(text, format, path)?;
     let raw: RawCase = parse(text, format, path)?;
     check_event(&raw.event, path)?;
     if let Some(expect) = &raw.expect {
@@ -349,8 +373,12 @@ fn diff(expected: &Value, actual: Option<&Value>, path: &str, out: &mut Vec<Stri
 fn scalar_eq(e: &Value, a: &Value) -> bool {
     match (e, a) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::String(s), Value::Number(_) | Value::Bool(_)) => *s == a.to_string(),
-        (Value::Number(_) | Value::Bool(_), Value::String(s)) => *s == e.to_string(),
+        (Value::String(s), Value::Number(_) | Value::Bool(_)) => {
+            s.as_str() == a.to_string().as_str()
+        }
+        (Value::Number(_) | Value::Bool(_), Value::String(s)) => {
+            s.as_str() == e.to_string().as_str()
+        }
         _ => e == a,
     }
 }
@@ -405,6 +433,21 @@ mod tests {
             "{\n \"event\": {\"context\": {\"eventType\": \"viewer-request\"}},\n \"bogus\": 1\n}";
         let err = from_str(text, false, Path::new("c.json")).unwrap_err().0;
         assert!(err.contains("bogus") && err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_in_an_event_is_an_error_with_its_line() {
+        let text = "name: x\nevent:\n  context: {eventType: viewer-request}\n  requets: {uri: /}\n";
+        let err = yaml(text).unwrap_err().0;
+        assert!(err.contains("requets") && err.contains("line 4"), "{err}");
+        let err = from_str(
+            "{\"context\": {\"eventType\": \"viewer-request\"},\n \"reqest\": {}}",
+            false,
+            Path::new("bare.json"),
+        )
+        .unwrap_err()
+        .0;
+        assert!(err.contains("reqest") && err.contains("line 2"), "{err}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use common::{Emu, example_workspace, operations, run_action};
 
 const NAME: &str = "example-viewer-request";
 
-fn inputs<'a>(url: &'a str) -> Vec<(&'a str, &'a str)> {
+fn inputs(url: &str) -> Vec<(&str, &str)> {
     vec![
         ("function-name", NAME),
         ("function-file", "function.js"),

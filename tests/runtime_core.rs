@@ -145,6 +145,15 @@ fn syntax_errors_are_reported_as_syntax_errors() {
 }
 
 #[test]
+fn runtime_1_syntax_errors_come_from_the_engine_when_the_scan_cannot_follow() {
+    let out = run1(
+        "function handler(e) { var s = 'open; return e.request; }",
+        &viewer_request("/"),
+    );
+    assert!(out.error.unwrap().starts_with("SyntaxError"));
+}
+
+#[test]
 fn functions_run_in_strict_mode() {
     let out = run2(
         "function handler(e) { undeclared = 1; return e.request; }",

@@ -84,6 +84,14 @@ fn a_memory_bomb_ends_with_a_memory_error() {
 }
 
 #[test]
+fn an_object_allocation_bomb_ends_with_a_memory_error() {
+    let code = "function handler(e) { var a = []; for (;;) { a.push({x: new Array(1000)}); } }";
+    let out = run(code, Runtime::Js2, &Limits::default());
+    let err = out.error.unwrap_or_default();
+    assert!(err.contains("out of memory"), "{err}");
+}
+
+#[test]
 fn a_string_doubling_bomb_ends_with_an_engine_limit_error() {
     let code = "function handler(e) { var s = 'x'; for (;;) { s = s + s; } }";
     let out = run(code, Runtime::Js1, &Limits::default());

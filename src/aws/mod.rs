@@ -38,7 +38,7 @@ impl AwsError {
     fn from_sdk<E, R>(operation: &'static str, err: SdkError<E, R>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         let (code, message) = match &err {
             SdkError::ServiceError(se) => {
@@ -51,18 +51,9 @@ impl AwsError {
                 )
             }
             SdkError::TimeoutError(_) => ("Timeout".to_owned(), "no answer in time".to_owned()),
-            SdkError::DispatchFailure(_) => (
-                "DispatchFailure".to_owned(),
-                DisplayErrorContext(&err).to_string(),
-            ),
-            SdkError::ConstructionFailure(_) => (
-                "InvalidRequest".to_owned(),
-                DisplayErrorContext(&err).to_string(),
-            ),
-            _ => (
-                "ResponseError".to_owned(),
-                DisplayErrorContext(&err).to_string(),
-            ),
+            SdkError::DispatchFailure(_) => ("DispatchFailure".to_owned(), causes(&err)),
+            SdkError::ConstructionFailure(_) => ("InvalidRequest".to_owned(), causes(&err)),
+            _ => ("ResponseError".to_owned(), causes(&err)),
         };
         Self {
             operation,
@@ -79,6 +70,24 @@ impl AwsError {
     /// True when the function does not exist.
     pub fn is_no_such_function(&self) -> bool {
         self.code == "NoSuchFunctionExists"
+    }
+}
+
+/// The error's chain of causes as "a: b: c", each cause's Display once (no Debug dumps).
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = err.source();
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    if parts.is_empty() {
+        err.to_string()
+    } else {
+        parts.join(": ")
     }
 }
 

@@ -223,16 +223,10 @@ pub async fn start(config: Config) -> Result<Running, EmulatorError> {
 
 /// Serves until SIGINT/SIGTERM; prints `listening on http://HOST:PORT` first.
 pub async fn serve(args: EmulatorArgs) -> Result<(), EmulatorError> {
-    let signal = wait_for_signal();
-    tokio::pin!(signal);
-    let mut signal_error = None;
-    let stop = async {
-        if let Err(e) = (&mut signal).await {
-            signal_error = Some(e);
-        }
-    };
-    serve_until(Config::from(args), &mut std::io::stdout(), stop).await?;
-    signal_error.map_or(Ok(()), Err)
+    // Handlers are installed before the listening line is printed: a supervisor that signals as
+    // soon as it reads the line must get a graceful stop, not the default kill.
+    let signals = Signals::install()?;
+    serve_until(Config::from(args), &mut std::io::stdout(), signals.recv()).await
 }
 
 /// Starts the emulator, writes `listening on http://HOST:PORT` (and flushes) to `out`, and serves
@@ -252,19 +246,42 @@ where
     running.shutdown().await
 }
 
-async fn wait_for_signal() -> Result<(), EmulatorError> {
-    let signal_error = |e: std::io::Error| EmulatorError(format!("cannot listen for signals: {e}"));
+/// SIGINT and SIGTERM, registered at once (tokio registers a signal when its stream is created).
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).map_err(signal_error)?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.map_err(signal_error),
-            _ = term.recv() => Ok(()),
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> Result<Self, EmulatorError> {
+        let signal_error =
+            |e: std::io::Error| EmulatorError(format!("cannot listen for signals: {e}"));
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                term: signal(SignalKind::terminate()).map_err(signal_error)?,
+                int: signal(SignalKind::interrupt()).map_err(signal_error)?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = signal_error;
+            Ok(Self {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.map_err(signal_error)
+
+    async fn recv(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

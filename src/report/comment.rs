@@ -166,6 +166,9 @@ fn function_body(f: &FunctionReport) -> Vec<String> {
             text(&cut(err, MAX_LINE_CHARS))
         ));
     }
+    if let Some(note) = &f.note {
+        parts.push(format!("_{}_\n\n", text(&cut(note, MAX_LINE_CHARS))));
+    }
     if f.test_results.is_empty() {
         parts.push("No tests ran.\n\n".to_owned());
         return parts;
@@ -421,6 +424,8 @@ mod tests {
             compute_utilization: Some(17),
             test_results: vec![test("redirects apex", true, Some(17))],
             error: None,
+            note: None,
+            steps: vec![],
             duration: Duration::ZERO,
         }
     }
@@ -492,6 +497,17 @@ mod tests {
         assert!(body.contains("Commit `0123456`"), "{body}");
         assert!(!body.contains("0123456789abcdef"));
         assert!(body.contains("[Workflow run](https://github.com/o/r/actions/runs/42)"));
+    }
+
+    #[test]
+    fn a_note_explains_why_a_passing_function_was_not_published() {
+        let mut f = function("site");
+        f.note = Some("not published: publish is false".to_owned());
+        let report = Report {
+            functions: vec![f],
+            ..Report::default()
+        };
+        assert!(render("site", &report).contains("not published: publish is false"));
     }
 
     #[test]

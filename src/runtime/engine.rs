@@ -6,8 +6,8 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rquickjs::context::EvalOptions;
@@ -15,6 +15,7 @@ use rquickjs::function::Opt;
 use rquickjs::loader::{BuiltinLoader, BuiltinResolver};
 use rquickjs::{
     CatchResultExt, CaughtError, Context, Ctx, Exception, Function, Module, Object, Value,
+    WriteOptions,
 };
 
 use super::{Invocation, Outcome, hash, normalize, utilization};
@@ -155,10 +156,8 @@ fn run_engine(
 
     ctx.with(|ctx| -> Result<Ended, String> {
         install_globals(&ctx, inv, kvs_json, logs)
-            .map_err(|e| describe(&ctx, inv, e, "cannot install the environment"))?;
-        ctx.eval::<(), _>(PRELUDE)
-            .catch(&ctx)
-            .map_err(|e| caught_message(inv, e))?;
+            .map_err(|e| describe(inv, e, "cannot install the environment"))?;
+        eval_prelude(&ctx).map_err(|e| caught_message(inv, e))?;
 
         // Compile and run the top level of the function.
         let mut source = String::with_capacity(inv.code.len() + HANDLER_HOOK.len());
@@ -245,6 +244,36 @@ fn run_engine(
     })
 }
 
+/// The prelude compiled once per process: parsing it is most of the cost of a fresh context.
+fn prelude_bytecode() -> Option<&'static [u8]> {
+    static BYTECODE: OnceLock<Option<Vec<u8>>> = OnceLock::new();
+    BYTECODE
+        .get_or_init(|| {
+            let rt = rquickjs::Runtime::new().ok()?;
+            let ctx = Context::full(&rt).ok()?;
+            ctx.with(|ctx| {
+                Module::declare(ctx, "prelude.js", PRELUDE)
+                    .and_then(|m| m.write(WriteOptions::default()))
+                    .ok()
+            })
+        })
+        .as_deref()
+}
+
+/// Runs the prelude from the cached bytecode, or from source if it could not be compiled.
+fn eval_prelude<'js>(ctx: &Ctx<'js>) -> Result<(), CaughtError<'js>> {
+    match prelude_bytecode() {
+        Some(bytes) => {
+            // SAFETY: the bytes were written by `Module::write` of this same QuickJS build in this
+            // process, from our own source, which is what `Module::load` requires.
+            let module = unsafe { Module::load(ctx.clone(), bytes) }.catch(ctx)?;
+            let (_module, promise) = module.eval().catch(ctx)?;
+            promise.finish::<()>().catch(ctx)
+        }
+        None => ctx.eval::<(), _>(PRELUDE).catch(ctx),
+    }
+}
+
 /// Source of the built-in ES modules: thin re-exports of what the prelude built.
 fn builtin_module_source(name: &str) -> String {
     let base = format!("const m = globalThis.__cf_modules[{name:?}];\nexport default m;\n");
@@ -310,8 +339,7 @@ fn install_globals<'js>(
 }
 
 /// Message for an error that is not a JavaScript exception value.
-fn describe(ctx: &Ctx<'_>, inv: &Invocation<'_>, e: rquickjs::Error, what: &str) -> String {
-    let _ = ctx;
+fn describe(inv: &Invocation<'_>, e: rquickjs::Error, what: &str) -> String {
     if matches!(e, rquickjs::Error::Allocation) {
         return memory_message(inv);
     }
@@ -370,6 +398,10 @@ fn exception_message(inv: &Invocation<'_>, ex: &Exception<'_>) -> String {
 }
 
 fn value_message(inv: &Invocation<'_>, v: &Value<'_>) -> String {
+    if v.is_null() {
+        // QuickJS throws `null` when it cannot even allocate the "out of memory" error.
+        return format!("{} (or the function threw null)", memory_message(inv));
+    }
     if let Some(obj) = v.as_object() {
         if let Some(ex) = Exception::from_object(obj.clone()) {
             return exception_message(inv, &ex);

@@ -124,8 +124,13 @@ pub async fn run_action(workspace: &Path, inputs: &[(&str, &str)], env: &[(&str,
     for (k, v) in inputs {
         cmd.env(format!("INPUT_{}", k.to_ascii_uppercase()), v);
     }
+    // An empty value removes the variable (e.g. the default fake credentials).
     for (k, v) in env {
-        cmd.env(k, v);
+        if v.is_empty() {
+            cmd.env_remove(k);
+        } else {
+            cmd.env(k, v);
+        }
     }
     let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
