@@ -56,7 +56,7 @@ job_cli() { # VARIANT
 
 job_node() { # VARIANT
     write_function "$WS/function-node.js" "$1"
-    node "$ROOT/benches/node/job.mjs" "$URL" bench-node "$WS/function-node.js" "$WS/event.json"
+    node --no-warnings "$ROOT/benches/node/job.mjs" "$URL" bench-node "$WS/function-node.js" "$WS/event.json"
 }
 
 # The three functions exist before timing starts (the binary creates them).

@@ -24,19 +24,25 @@ pipeline() { # VARIANT
         ENDPOINT-URL="$URL" || { cat "$WS/last.log" >&2; return 1; }
 }
 
-# Requests of the last run: rounds = how many times a request started after all earlier ones ended.
-rounds_of_last_run() {
-    python3 - "$WORK/requests.jsonl" "$1" <<'EOF'
+# Requests of the last run (started at START_MS, ended at END_MS): rounds = how many times a request
+# started after all earlier ones had ended; "to first request" = process start to the first request;
+# "busy" = time with at least one request in the emulator (its latency and work).
+rounds_of_last_run() { # START_MS END_MS
+    python3 - "$WORK/requests.jsonl" "$1" "$2" <<'EOF'
 import json, sys
+start, end = int(sys.argv[2]), int(sys.argv[3])
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-lines = [l for l in lines if l["start_ms"] >= int(sys.argv[2])]
-lines.sort(key=lambda l: l["start_ms"])
-rounds, horizon = 0, -1
+lines = sorted((l for l in lines if start <= l["start_ms"] <= end), key=lambda l: l["start_ms"])
+rounds, horizon, busy = 0, -1, 0
 for l in lines:
     if l["start_ms"] >= horizon:
         rounds += 1
+        busy += l["end_ms"] - l["start_ms"]
+    elif l["end_ms"] > horizon:
+        busy += l["end_ms"] - horizon
     horizon = max(horizon, l["end_ms"])
-print(f'{rounds} rounds, {len(lines)} requests')
+first = lines[0]["start_ms"] - start if lines else 0
+print(f"{rounds} rounds, {len(lines)} requests, busy {busy} ms, to first request {first} ms")
 EOF
 }
 
@@ -45,12 +51,14 @@ changed="" unchanged=""
 for i in $(seq 1 "$RUNS"); do
     start=$(now_ms)
     pipeline "run-$i"
-    changed+=" $(($(now_ms) - start))"
-    changed_shape=$(rounds_of_last_run "$start")
+    end=$(now_ms)
+    changed+=" $((end - start))"
+    changed_shape=$(rounds_of_last_run "$start" "$end")
     start=$(now_ms)
     pipeline "run-$i" # the same code again: nothing to update or publish
-    unchanged+=" $(($(now_ms) - start))"
-    unchanged_shape=$(rounds_of_last_run "$start")
+    end=$(now_ms)
+    unchanged+=" $((end - start))"
+    unchanged_shape=$(rounds_of_last_run "$start" "$end")
 done
 # The second run of each pair must really have been a no-op.
 [[ "$(grep -A1 '^changed<<' "$WS/github_output" | sed -n 2p)" == false ]] || { echo "the unchanged run changed something" >&2; exit 1; }
