@@ -80,10 +80,12 @@ async fn dispatch(cli: Cli) -> ExitCode {
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let debug = std::env::var("RUNNER_DEBUG").is_ok_and(|v| v == "1");
+    // The SDK's own warnings (credential chain probing, with Debug dumps) are noise in a CI log:
+    // every failure reaches the user as our one-line error. RUNNER_DEBUG=1 shows them.
     let default = if debug {
-        "cloudfront_publish=debug,aws_smithy_runtime=debug,warn"
+        "cloudfront_publish=debug,aws_smithy_runtime=debug,aws_config=debug,warn"
     } else {
-        "warn"
+        "cloudfront_publish=warn,off"
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()

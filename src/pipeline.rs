@@ -208,7 +208,13 @@ fn aws_failure(fp: &FunctionPlan, step: &str, e: &AwsError) -> String {
         | "InvalidClientTokenId"
         | "SignatureDoesNotMatch"
         | "ExpiredToken" => " Check the credentials and the IAM policy (see README).",
-        "Throttling" | "ServiceUnavailable" | "Timeout" | "DispatchFailure" => {
+        "NoCredentials" => {
+            " Give the job AWS credentials: role-to-assume (with `id-token: write`) or aws-actions/configure-aws-credentials."
+        }
+        "DispatchFailure" => {
+            " The endpoint could not be reached after retries; check endpoint-url and the network, or rerun later."
+        }
+        "Throttling" | "ServiceUnavailable" | "Timeout" => {
             " AWS did not answer after retries; rerun later."
         }
         _ => "",

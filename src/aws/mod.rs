@@ -51,7 +51,17 @@ impl AwsError {
                 )
             }
             SdkError::TimeoutError(_) => ("Timeout".to_owned(), "no answer in time".to_owned()),
-            SdkError::DispatchFailure(_) => ("DispatchFailure".to_owned(), causes(&err)),
+            SdkError::DispatchFailure(_) => {
+                let message = causes(&err);
+                let code = if message.contains("loading credentials")
+                    || message.contains("no credentials")
+                {
+                    "NoCredentials"
+                } else {
+                    "DispatchFailure"
+                };
+                (code.to_owned(), message)
+            }
             SdkError::ConstructionFailure(_) => ("InvalidRequest".to_owned(), causes(&err)),
             _ => ("ResponseError".to_owned(), causes(&err)),
         };
