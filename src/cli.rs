@@ -1,6 +1,7 @@
 //! The command line: clap subcommands, and the one place that runs a [`Plan`] and writes its report
 //! for every front door (`action`, `publish`, `demo`).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -114,9 +115,9 @@ pub async fn run_inputs(raw: RawInputs, style: Style) -> ExitCode {
             match CloudFront::connect(&plan.aws).await {
                 Ok(cf) => run_plan(&plan, &cf, style, &files).await.0,
                 Err(e) => {
-                    let msg = format!("AWS credentials: {e}");
-                    print_error(style, "AWS credentials", &msg);
-                    ExitCode::FAILURE
+                    // Outputs are written on failure too: every function reports not published.
+                    let report = pipeline::failed(&plan, &format!("AWS credentials: {e}"));
+                    write_report(&report, &[], style, &files)
                 }
             }
         }
@@ -176,22 +177,39 @@ pub async fn run_plan(
     let on_done: OnDone = Arc::new(move |f| match &p {
         Some(p) => p.finished(f),
         None => {
-            println!(
-                "::group::{} ({})",
+            // One write per block: functions finish concurrently and groups must not interleave.
+            // Step lines carry user text (test names): a newline in them could start a workflow
+            // command, so each is kept to one line.
+            let mut block = format!(
+                "::group::{} ({})\n",
                 f.name,
                 if f.succeeded() { "ok" } else { "failed" }
             );
             for s in &f.steps {
-                println!("{s}");
+                block.push_str(&s.replace(['\r', '\n'], " "));
+                block.push('\n');
             }
-            println!("::endgroup::");
+            block.push_str("::endgroup::\n");
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(block.as_bytes()).and_then(|()| out.flush());
         }
     });
     let (report, warnings) = pipeline::execute(plan, cf, commenter.as_ref(), on_done).await;
     if let Some(p) = &progress {
         p.finish();
     }
+    let code = write_report(&report, &warnings, style, files);
+    (code, report)
+}
 
+/// Writes what a run leaves behind: annotations, outputs, job summary. Exit 0 only when every
+/// function succeeded.
+fn write_report(
+    report: &Report,
+    warnings: &[String],
+    style: Style,
+    files: &RunnerFiles,
+) -> ExitCode {
     for f in &report.functions {
         if let Some(e) = &f.error {
             print_error(style, &format!("cloudfront-publish: {}", f.name), e);
@@ -238,11 +256,11 @@ pub async fn run_plan(
             print_warning(style, &format!("cloudfront-publish: {}", f.name), w);
         }
     }
-    for w in &warnings {
+    for w in warnings {
         print_warning(style, "PR comment", w);
     }
 
-    let outs = outputs::outputs(&report);
+    let outs = outputs::outputs(report);
     if let Some(path) = &files.output
         && let Err(e) = outputs::append(path, &outputs::format_outputs(&outs))
     {
@@ -253,7 +271,7 @@ pub async fn run_plan(
         );
     }
     if let Some(path) = &files.summary
-        && let Err(e) = outputs::append(path, &summary::render(&report))
+        && let Err(e) = outputs::append(path, &summary::render(report))
     {
         print_warning(
             style,
@@ -266,10 +284,9 @@ pub async fn run_plan(
             println!("{k}={v}");
         }
     }
-    let code = if report.succeeded() {
+    if report.succeeded() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    };
-    (code, report)
+    }
 }

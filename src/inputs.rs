@@ -102,6 +102,8 @@ pub enum InputError {
     /// A file named by an input that cannot be used.
     #[error("{message}")]
     File {
+        /// The input that named the file (`function-file`, `manifest`).
+        input: String,
         /// The file's path as the user wrote it.
         file: String,
         /// What is wrong (already names the file, and the line where known).
@@ -114,7 +116,7 @@ impl InputError {
     pub fn title(&self) -> String {
         match self {
             InputError::Input { input, .. } => format!("invalid input {input}"),
-            InputError::File { file, .. } => format!("invalid file {file}"),
+            InputError::File { input, file, .. } => format!("invalid input {input} ({file})"),
         }
     }
 
@@ -322,6 +324,7 @@ pub fn plan(raw: &RawInputs, ctx: &Context) -> Result<Plan, InputError> {
             }
             let file = ctx.workspace.join(&path);
             let functions = manifest::load(&file, &path, max_cu).map_err(|e| InputError::File {
+                input: "manifest".to_owned(),
                 file: path.clone(),
                 message: e.to_string(),
             })?;
@@ -405,13 +408,14 @@ fn single_function(
 pub fn read_code(base: &Path, file: &str) -> Result<String, InputError> {
     let path = base.join(file);
     let err = |message: String| InputError::File {
+        input: "function-file".to_owned(),
         file: file.to_owned(),
         message: format!("{file}: {message}"),
     };
     let bytes = std::fs::read(&path)
         .map_err(|e| err(format!("cannot read the function file: {}", io_reason(&e))))?;
     let limit = Limits::default().max_code_bytes;
-    if bytes.is_empty() {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(err("the function file is empty".to_owned()));
     }
     if bytes.len() > limit {
@@ -469,15 +473,7 @@ pub fn check_kvs(arns: &[String], runtime: Runtime) -> Result<(), String> {
         return Err("key value stores need runtime cloudfront-js-2.0".to_owned());
     }
     for arn in arns {
-        let ok = arn
-            .strip_prefix("arn:aws:cloudfront::")
-            .and_then(|rest| rest.split_once(":key-value-store/"))
-            .is_some_and(|(acct, id)| {
-                acct.len() == 12
-                    && acct.bytes().all(|b| b.is_ascii_digit())
-                    && !id.is_empty()
-                    && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            });
+        let ok = crate::types::is_kvs_arn(arn);
         if !ok {
             return Err(format!(
                 "{arn:?} is not a key value store ARN (arn:aws:cloudfront::123456789012:key-value-store/ID)"

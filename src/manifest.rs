@@ -117,7 +117,8 @@ pub fn parse(
             code,
             runtime,
             comment: entry.comment.filter(|c| !c.is_empty()),
-            kvs_arns: entry.key_value_store_arns,
+            // `[]` keeps the existing association, like the empty input.
+            kvs_arns: entry.key_value_store_arns.filter(|a| !a.is_empty()),
             tests,
             max_compute_utilization: max,
         });
@@ -184,6 +185,18 @@ mod tests {
             parse_err("functions:\n  - name: a\n    file: missing.js\n").contains("missing.js")
         );
         assert!(parse_err("functions: []\n").contains("empty"));
+    }
+
+    #[test]
+    fn an_empty_kvs_list_keeps_the_existing_association() {
+        let plans = parse(
+            "functions:\n  - name: a\n    key-value-store-arns: []\n",
+            Path::new("."),
+            "m",
+            100,
+        )
+        .unwrap();
+        assert_eq!(plans[0].kvs_arns, None);
     }
 
     #[test]

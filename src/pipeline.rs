@@ -9,7 +9,7 @@ use std::time::Instant;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::aws::{AwsError, CloudFront, FunctionSpec, FunctionState, TestRun};
+use crate::aws::{AwsError, CloudFront, FunctionSpec, FunctionState, StageCode, TestRun};
 use crate::github::Commenter;
 use crate::plan::{FailFast, FunctionPlan, Plan};
 use crate::report::{FunctionReport, Report, TestResult};
@@ -169,6 +169,22 @@ impl Tested {
     }
 }
 
+/// The report of a run that could not start (no credentials): every function failed, nothing
+/// published, so that outputs are still written.
+pub fn failed(plan: &Plan, error: &str) -> Report {
+    Report {
+        functions: plan
+            .functions
+            .iter()
+            .map(|fp| failed_early(fp, error))
+            .collect(),
+        manifest: plan.manifest.clone(),
+        sha: plan.sha.clone(),
+        run_url: plan.run_url.clone(),
+        comment_url: None,
+    }
+}
+
 fn failed_early(fp: &FunctionPlan, error: &str) -> FunctionReport {
     let mut r = blank_report(fp);
     r.error = Some(format!("{}: {error}", fp.name));
@@ -251,6 +267,24 @@ async fn prepare_and_test(
         Ok(r) => r,
         Err(e) => return Err(fail(report, aws_failure(fp, "read", &e))),
     };
+    // Config and code come from two requests: another writer in between would make us compare
+    // (and test) one version while believing it is another.
+    for (stage, state, code) in [
+        (Stage::Development, &dev, &dev_code),
+        (Stage::Live, &live, &live_code),
+    ] {
+        if let Err(why) = same_version(state, code) {
+            return Err(fail(
+                report,
+                format!(
+                    "{}: read: the {stage} stage changed while it was being read ({why}); nothing was changed, rerun",
+                    fp.name
+                ),
+            ));
+        }
+    }
+    let dev_code = dev_code.map(|c| c.code);
+    let live_code = live_code.map(|c| c.code);
     report.steps.push(match &dev {
         Some(d) => format!(
             "read: DEVELOPMENT ETag {} ({}), LIVE {}",
@@ -387,6 +421,21 @@ async fn prepare_and_test(
     })
 }
 
+/// Checks that DescribeFunction and GetFunction saw the same version of a stage.
+fn same_version(state: &Option<FunctionState>, code: &Option<StageCode>) -> Result<(), String> {
+    match (state, code) {
+        (None, None) => Ok(()),
+        (Some(s), Some(StageCode { etag: Some(e), .. })) if &s.etag != e => Err(format!(
+            "DescribeFunction saw ETag {}, GetFunction {e}",
+            s.etag
+        )),
+        (Some(_), Some(_)) => Ok(()),
+        (Some(_), None) | (None, Some(_)) => {
+            Err("it appeared or vanished between DescribeFunction and GetFunction".to_owned())
+        }
+    }
+}
+
 async fn run_tests(cf: &CloudFront, fp: &FunctionPlan, etag: &Etag) -> Vec<TestResult> {
     let mut set = JoinSet::new();
     for (i, case) in fp.tests.iter().cloned().enumerate() {
@@ -414,8 +463,11 @@ async fn run_tests(cf: &CloudFront, fp: &FunctionPlan, etag: &Etag) -> Vec<TestR
         });
     }
     let mut out: Vec<Option<TestResult>> = (0..fp.tests.len()).map(|_| None).collect();
-    while let Some(Ok((i, r))) = set.join_next().await {
-        out[i] = Some(r);
+    while let Some(joined) = set.join_next().await {
+        // A panicked task leaves its slot empty (reported below); the others still count.
+        if let Ok((i, r)) = joined {
+            out[i] = Some(r);
+        }
     }
     out.into_iter()
         .enumerate()
@@ -438,13 +490,20 @@ fn judge(case: &TestCase, run: TestRun, max: u32) -> TestResult {
     let output = run.output.as_deref().map(|s| {
         serde_json::from_str(s).unwrap_or_else(|_| serde_json::Value::String(s.to_owned()))
     });
-    let verdict = testcase::check(
+    let mut verdict = testcase::check(
         case,
         output.as_ref(),
         run.error.as_deref(),
         run.compute_utilization.unwrap_or(0),
         max,
     );
+    // A limit that cannot be checked is not met.
+    if run.compute_utilization.is_none() && max < 100 {
+        verdict.passed = false;
+        verdict.failures.push(format!(
+            "compute utilization: TestFunction reported no readable value, so the limit of {max} cannot be checked"
+        ));
+    }
     TestResult {
         name: case.name.clone(),
         passed: verdict.passed,
@@ -467,6 +526,16 @@ async fn finish(cf: &CloudFront, t: Tested, publish: bool) -> FunctionReport {
         live_matches,
         started,
     } = t;
+    // `publish: false` reports DEVELOPMENT even when LIVE holds the same code: its `etag` output
+    // is then the DEVELOPMENT ETag that a later run's `if-match` expects.
+    if !publish {
+        report.stage = Stage::Development;
+        report.etag = Some(dev.etag.to_string());
+        report.status = Some(dev.status);
+        report.note = Some("not published: publish is false".to_owned());
+        report.duration = started.elapsed();
+        return report;
+    }
     if live_matches {
         let live = live.unwrap_or_else(|| dev.clone());
         report.stage = Stage::Live;
@@ -475,14 +544,6 @@ async fn finish(cf: &CloudFront, t: Tested, publish: bool) -> FunctionReport {
         report.steps.push(
             "publish: LIVE already holds this code and config; nothing to publish".to_owned(),
         );
-        report.duration = started.elapsed();
-        return report;
-    }
-    if !publish {
-        report.stage = Stage::Development;
-        report.etag = Some(dev.etag.to_string());
-        report.status = Some(dev.status);
-        report.note = Some("not published: publish is false".to_owned());
         report.duration = started.elapsed();
         return report;
     }
@@ -530,4 +591,39 @@ async fn finish(cf: &CloudFront, t: Tested, publish: bool) -> FunctionReport {
     }
     report.duration = started.elapsed();
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(etag: &str) -> FunctionState {
+        FunctionState {
+            arn: String::new(),
+            etag: etag.parse().unwrap(),
+            status: "UNPUBLISHED".to_owned(),
+            runtime: "cloudfront-js-2.0".to_owned(),
+            comment: String::new(),
+            kvs_arns: Vec::new(),
+        }
+    }
+
+    fn code(etag: Option<&str>) -> StageCode {
+        StageCode {
+            code: b"x".to_vec(),
+            etag: etag.map(|e| e.parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn reads_of_two_versions_of_one_stage_are_refused() {
+        assert!(same_version(&Some(state("E1")), &Some(code(Some("E1")))).is_ok());
+        assert!(same_version(&None, &None).is_ok());
+        // No ETag on GetFunction: nothing to compare, accepted.
+        assert!(same_version(&Some(state("E1")), &Some(code(None))).is_ok());
+        let err = same_version(&Some(state("E1")), &Some(code(Some("E2")))).unwrap_err();
+        assert!(err.contains("E1") && err.contains("E2"), "{err}");
+        assert!(same_version(&None, &Some(code(Some("E1")))).is_err());
+        assert!(same_version(&Some(state("E1")), &None).is_err());
+    }
 }

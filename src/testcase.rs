@@ -312,7 +312,10 @@ pub fn check(
             None => failures.push("output: expected output, got none".to_owned()),
         }
     }
-    let max = case.max_compute_utilization.unwrap_or(default_max);
+    // A case may tighten the run's limit, never loosen it.
+    let max = case
+        .max_compute_utilization
+        .map_or(default_max, |m| m.min(default_max));
     if compute_utilization > max {
         failures.push(format!(
             "compute utilization: {compute_utilization} is over the limit of {max}"
@@ -497,6 +500,23 @@ mod tests {
     }
 
     #[test]
+    fn a_case_limit_tightens_the_run_limit_but_never_loosens_it() {
+        let out = json!({"response": {"statusCode": 301}});
+        let mut case = case_expecting(json!({"response": {"statusCode": 301}}));
+        case.max_compute_utilization = Some(100);
+        assert!(
+            !check(&case, Some(&out), None, 90, 50).passed,
+            "the run's 50 still applies"
+        );
+        case.max_compute_utilization = Some(30);
+        assert!(
+            !check(&case, Some(&out), None, 40, 50).passed,
+            "the case's 30 applies"
+        );
+        assert!(check(&case, Some(&out), None, 30, 50).passed);
+    }
+
+    #[test]
     fn subset_match_passes_with_extra_output_keys() {
         let case = case_expecting(json!({"response": {"statusCode": 301}}));
         let out = json!({"response": {"statusCode": 301, "headers": {}, "cookies": {}}});
@@ -593,7 +613,8 @@ mod tests {
         assert!(check(&case, Some(&out), None, 60, 100).passed);
         assert!(!check(&case, Some(&out), None, 60, 50).passed);
         case.max_compute_utilization = Some(70);
-        assert!(check(&case, Some(&out), None, 60, 50).passed);
+        // The run's 50 is the policy; a case's 70 cannot loosen it.
+        assert!(!check(&case, Some(&out), None, 60, 50).passed);
         let v = check(&case, Some(&out), None, 71, 100);
         assert_eq!(
             v.failures,

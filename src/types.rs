@@ -150,6 +150,21 @@ impl fmt::Display for Etag {
     }
 }
 
+/// A key value store ARN as the API model's pattern has it:
+/// `arn:aws:cloudfront::[0-9]{12}:key-value-store/[0-9a-fA-F-]{36}`.
+pub fn is_kvs_arn(arn: &str) -> bool {
+    let Some((account, id)) = arn
+        .strip_prefix("arn:aws:cloudfront::")
+        .and_then(|rest| rest.split_once(":key-value-store/"))
+    else {
+        return false;
+    };
+    account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && id.len() == 36
+        && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
 /// The service's size quota for function code (10 KB).
 pub const MAX_FUNCTION_CODE_BYTES: usize = 10 * 1024;
 

@@ -174,6 +174,36 @@ async fn publish_false_updates_and_tests_only() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn publish_false_reports_development_even_when_live_holds_the_same_code() {
+    let emu = Emu::start(|_| {}).await;
+    let ws = example_workspace();
+    let url = emu.url();
+    assert_eq!(run_action(ws.path(), &inputs(&url), &[]).await.code, 0);
+    let mut i = inputs(&url);
+    i.push(("publish", "false"));
+    let run = run_action(ws.path(), &i, &[]).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(run.out("stage"), "DEVELOPMENT");
+    let dev = emu
+        .client()
+        .describe_function()
+        .name(NAME)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        run.out("etag"),
+        dev.e_tag().unwrap(),
+        "the DEVELOPMENT ETag, usable as if-match"
+    );
+    // ...and it is: a follow-up run guarded by that ETag goes through.
+    let etag = run.out("etag").to_owned();
+    let mut guarded = inputs(&url);
+    guarded.push(("if-match", &etag));
+    assert_eq!(run_action(ws.path(), &guarded, &[]).await.code, 0);
+}
+
 /// A proxy in front of the emulator that lets another writer update the function just before the
 /// pipeline's PublishFunction reaches it: the tested ETag is then stale.
 async fn racing_proxy(emu_url: String) -> (String, Arc<AtomicBool>) {

@@ -134,6 +134,11 @@ async fn a_refused_oidc_token_fails_with_a_clear_error_and_no_cloudfront_call() 
     assert_eq!(run.code, 1, "{run:#?}");
     assert!(run.stdout.contains("::error"), "{}", run.stdout);
     assert!(run.stdout.contains("id-token: write"), "{}", run.stdout);
+    assert_eq!(
+        run.out("published"),
+        "false",
+        "outputs are written on failure too"
+    );
     assert!(
         emu.requests().is_empty(),
         "no CloudFront request without credentials"

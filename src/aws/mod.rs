@@ -122,6 +122,15 @@ pub struct FunctionState {
     pub kvs_arns: Vec<String>,
 }
 
+/// A stage's code as GetFunction returns it, with the ETag of the version it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageCode {
+    /// The code bytes.
+    pub code: Vec<u8>,
+    /// The ETag GetFunction sent with them.
+    pub etag: Option<Etag>,
+}
+
 /// Code and config to create or update with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionSpec {
@@ -233,12 +242,12 @@ impl CloudFront {
         }
     }
 
-    /// GetFunction: the stage's code; `None` when the function (or that stage) does not exist.
+    /// GetFunction: the stage's code and its ETag; `None` when the function (or that stage) does not exist.
     pub async fn get_code(
         &self,
         name: &FunctionName,
         stage: Stage,
-    ) -> Result<Option<Vec<u8>>, AwsError> {
+    ) -> Result<Option<StageCode>, AwsError> {
         let res = self
             .client
             .get_function()
@@ -247,11 +256,13 @@ impl CloudFront {
             .send()
             .await;
         match res {
-            Ok(out) => Ok(Some(
-                out.function_code()
+            Ok(out) => Ok(Some(StageCode {
+                code: out
+                    .function_code()
                     .map(|b| b.as_ref().to_vec())
                     .unwrap_or_default(),
-            )),
+                etag: out.e_tag().and_then(|e| e.parse().ok()),
+            })),
             Err(e) => {
                 let err = AwsError::from_sdk("GetFunction", e);
                 if err.is_no_such_function() {
@@ -335,7 +346,10 @@ impl CloudFront {
                 .map(str::to_owned),
             compute_utilization: r
                 .and_then(|r| r.compute_utilization())
-                .and_then(|c| c.trim().parse().ok()),
+                .and_then(|c| c.trim().parse::<f64>().ok())
+                .filter(|c| c.is_finite() && *c >= 0.0)
+                // Rounded up: 70.2 is over a limit of 70.
+                .map(|c| c.ceil().min(f64::from(u32::MAX)) as u32),
         })
     }
 

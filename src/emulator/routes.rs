@@ -22,6 +22,7 @@ use super::reqlog::{LogEntry, RequestLog};
 use super::store::{FunctionSpec, Store, now_ms};
 use super::xml::{self, FunctionRequest, TestRequest, TestResultXml};
 use crate::runtime::{Invocation, Limits};
+use crate::types::is_kvs_arn;
 use crate::types::{FunctionName, Runtime, Stage};
 
 /// Path prefix of every Functions operation.
@@ -494,20 +495,6 @@ fn kvs_arns(
             }
         })
         .collect()
-}
-
-/// `arn:aws:cloudfront::[0-9]{12}:key-value-store/[0-9a-fA-F-]{36}`, the model's pattern.
-fn is_kvs_arn(arn: &str) -> bool {
-    let Some(rest) = arn.strip_prefix("arn:aws:cloudfront::") else {
-        return false;
-    };
-    let Some((account, id)) = rest.split_once(":key-value-store/") else {
-        return false;
-    };
-    account.len() == 12
-        && account.bytes().all(|b| b.is_ascii_digit())
-        && id.len() == 36
-        && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }
 
 fn valid_name(name: &str) -> Result<String, ApiError> {
