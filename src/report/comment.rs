@@ -6,6 +6,9 @@
 
 use std::fmt::Write as _;
 
+use super::markdown::{
+    MAX_CELL_CHARS, cell, code, code_cell, cut, longest_backtick_run, one_line, text,
+};
 use super::{FunctionReport, Report, TestResult};
 use crate::types::Stage;
 
@@ -16,8 +19,6 @@ pub const MAX_COMMENT_CHARS: usize = 65_536;
 const MAX_DIFF_LINES: usize = 20;
 /// Longer diff/error lines are cut to this many characters.
 const MAX_LINE_CHARS: usize = 300;
-/// Longer table cells (test names, statuses) are cut to this many characters.
-const MAX_CELL_CHARS: usize = 200;
 
 /// The hidden marker that finds our comment again: `<!-- cloudfront-publish:NAME -->`.
 pub fn marker(target: &str) -> String {
@@ -322,62 +323,6 @@ fn opt_cell(s: Option<&str>) -> String {
 
 fn opt_code_cell(s: Option<&str>) -> String {
     s.map_or_else(|| "–".to_owned(), code_cell)
-}
-
-/// Plain text for a table cell: escaped, newlines as `<br>`, length capped.
-fn cell(s: &str) -> String {
-    text(&cut(s, MAX_CELL_CHARS)).replace('\n', "<br>")
-}
-
-/// A code span inside a table cell: `|` still needs its backslash there.
-fn code_cell(s: &str) -> String {
-    code(&cut(s, MAX_CELL_CHARS)).replace('|', "\\|")
-}
-
-/// Escapes user text so Markdown and HTML in it render literally.
-fn text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\r' => {}
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// A code span that survives backticks and newlines in its content.
-fn code(s: &str) -> String {
-    let s = one_line(s);
-    let ticks = "`".repeat(longest_backtick_run(&s) + 1);
-    if ticks.len() == 1 {
-        format!("`{s}`")
-    } else {
-        format!("{ticks} {s} {ticks}")
-    }
-}
-
-fn one_line(s: &str) -> String {
-    s.replace("\r\n", " ").replace(['\n', '\r'], " ")
-}
-
-fn longest_backtick_run(s: &str) -> usize {
-    s.split(|c| c != '`').map(str::len).max().unwrap_or(0)
-}
-
-/// Cuts `s` to at most `max` characters, marking the cut with `…`.
-fn cut(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_owned(),
-    }
 }
 
 /// A link destination that cannot end the `(...)` early.

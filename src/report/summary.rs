@@ -3,10 +3,7 @@
 use std::fmt::Write;
 
 use super::Report;
-
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
+use super::markdown::{cell, code_cell};
 
 /// Renders the job summary: one table of functions, then each function's tests.
 pub fn render(report: &Report) -> String {
@@ -16,11 +13,11 @@ pub fn render(report: &Report) -> String {
     for f in &report.functions {
         let _ = writeln!(
             s,
-            "| `{}` | {} | {} | `{}` | {} | {} | {} | {} | {:.1}s |",
-            cell(&f.name),
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {:.1}s |",
+            code_cell(&f.name),
             if f.succeeded() { "✅" } else { "❌" },
             f.stage,
-            cell(f.etag.as_deref().unwrap_or("-")),
+            code_cell(f.etag.as_deref().unwrap_or("-")),
             cell(f.status.as_deref().unwrap_or("-")),
             f.changed,
             f.published,
@@ -30,9 +27,9 @@ pub fn render(report: &Report) -> String {
         );
     }
     for f in &report.functions {
-        let _ = writeln!(s, "\n### `{}`\n", cell(&f.name));
+        let _ = writeln!(s, "\n### {}\n", code_cell(&f.name));
         if let Some(arn) = &f.function_arn {
-            let _ = writeln!(s, "ARN: `{}`\n", cell(arn));
+            let _ = writeln!(s, "ARN: {}\n", code_cell(arn));
         }
         if let Some(e) = &f.error {
             let _ = writeln!(s, "> **Error:** {}\n", cell(e));
@@ -69,4 +66,48 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(s, "\nPR comment: {url}");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{FunctionReport, TestResult};
+    use crate::types::Stage;
+
+    #[test]
+    fn user_text_cannot_break_the_tables() {
+        let f = FunctionReport {
+            name: "site".to_owned(),
+            function_arn: None,
+            stage: Stage::Development,
+            etag: Some("E1".to_owned()),
+            status: None,
+            published: false,
+            changed: true,
+            compute_utilization: Some(3),
+            test_results: vec![TestResult {
+                name: "a | b\n| injected | row |".to_owned(),
+                passed: false,
+                compute_utilization: Some(3),
+                output: None,
+                logs: vec![],
+                error: Some("<script>x</script>".to_owned()),
+                diff: vec![],
+            }],
+            error: Some("site: 1 of 1 tests failed: not published".to_owned()),
+            note: None,
+            warnings: vec![],
+            steps: vec![],
+            duration: Default::default(),
+        };
+        let s = render(&Report {
+            functions: vec![f],
+            ..Report::default()
+        });
+        let row = s.lines().find(|l| l.contains("injected")).unwrap();
+        assert!(!row.contains("<script>"), "{row}");
+        // One row: the test's pipes are escaped, so the row still has the table's 5 separators.
+        assert_eq!(row.matches(" | ").count() + 2, 5, "{row}");
+        assert!(s.contains("not published"));
+    }
 }
