@@ -27,18 +27,8 @@ function handler(event) {
 }
 "#;
 
-const V2_KVS: &str = r#"import cf from 'cloudfront';
-const kvs = cf.kvs();
-async function handler(event) {
-    const request = event.request;
-    try {
-        const target = await kvs.get(request.uri);
-        return { statusCode: 302, statusDescription: 'Found', headers: { location: { value: target } } };
-    } catch (e) {
-        return request;
-    }
-}
-"#;
+// The same KVS redirect the runtime tests use.
+const V2_KVS: &str = include_str!("../tests/fixtures/runtime/kvs-redirect.js");
 
 fn bench(label: &str, code: &str, rt: Runtime, kvs: Option<&KeyValueStore>) {
     let event = json!({
