@@ -12,7 +12,7 @@ use crate::manifest;
 use crate::plan::{AwsSettings, FailFast, FunctionPlan, Plan};
 use crate::runtime::Limits;
 use crate::testcase;
-use crate::types::{Etag, FunctionName, Runtime};
+use crate::types::{Etag, FunctionName, MAX_COMMENT_CHARS, Runtime};
 
 /// Every input of `action.yml`, in its order: (name, default, one-line help).
 pub const INPUTS: &[(&str, &str, &str)] = &[
@@ -454,8 +454,10 @@ pub fn split_list(v: &str) -> Vec<String> {
 /// A comment as CloudFront accepts it (at most 128 characters).
 pub fn check_comment(c: &str) -> Result<(), String> {
     let n = c.chars().count();
-    if n > 128 {
-        Err(format!("is {n} characters; CloudFront accepts at most 128"))
+    if n > MAX_COMMENT_CHARS {
+        Err(format!(
+            "is {n} characters; CloudFront accepts at most {MAX_COMMENT_CHARS}"
+        ))
     } else {
         Ok(())
     }

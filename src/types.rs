@@ -165,6 +165,9 @@ pub fn is_kvs_arn(arn: &str) -> bool {
         && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }
 
+/// Longest function comment CloudFront accepts, in characters.
+pub const MAX_COMMENT_CHARS: usize = 128;
+
 /// The service's size quota for function code (10 KB).
 pub const MAX_FUNCTION_CODE_BYTES: usize = 10 * 1024;
 

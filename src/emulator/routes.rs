@@ -22,13 +22,12 @@ use super::reqlog::{LogEntry, RequestLog};
 use super::store::{FunctionSpec, Store, now_ms};
 use super::xml::{self, FunctionRequest, TestRequest, TestResultXml};
 use crate::runtime::{Invocation, Limits};
-use crate::types::is_kvs_arn;
 use crate::types::{FunctionName, Runtime, Stage};
+use crate::types::{MAX_COMMENT_CHARS, is_kvs_arn};
 
 /// Path prefix of every Functions operation.
 const PREFIX: &str = "/2020-05-31/function";
 /// Longest accepted comment (characters).
-const MAX_COMMENT_CHARS: usize = 128;
 /// Largest accepted EventObject (bytes, decoded).
 const MAX_EVENT_BYTES: usize = 40 * 1024;
 /// ListFunctions page size when MaxItems is absent, and the largest accepted.

@@ -125,23 +125,11 @@ fn tokenize(src: &str) -> Result<Vec<Token<'_>>, ScanError> {
                     line: start_line,
                 });
             }
-            b'`' => {
-                let start_line = line;
-                i += 1;
-                i = scan_template(bytes, i, &mut line, start_line)?;
-                if bytes.get(i.wrapping_sub(2)..i) == Some(b"${") {
-                    template_stack.push(depth);
-                } else {
-                    tokens.push(Token {
-                        kind: Kind::Literal,
-                        text: "`",
-                        line: start_line,
-                    });
+            // A template starts, or a `${...}` substitution ends and its template continues.
+            c @ (b'`' | b'}') if c == b'`' || template_stack.last() == Some(&depth) => {
+                if c == b'}' {
+                    template_stack.pop();
                 }
-            }
-            b'}' if template_stack.last() == Some(&depth) => {
-                // End of a `${...}` substitution: continue the template.
-                template_stack.pop();
                 let start_line = line;
                 i += 1;
                 i = scan_template(bytes, i, &mut line, start_line)?;
