@@ -279,13 +279,7 @@ impl Store {
         if_match: &str,
         spec: FunctionSpec,
     ) -> Result<StageView, ApiError> {
-        let (view, snapshot) = {
-            let mut st = self.lock();
-            let State { functions, rng, .. } = &mut *st;
-            let record = functions
-                .get_mut(name)
-                .ok_or_else(|| ApiError::no_such_function(name))?;
-            check_if_match(&record.development, if_match)?;
+        self.change_checked(name, if_match, Stage::Development, |record, rng| {
             record.development = StageCopy {
                 etag: new_etag(rng, Some(&record.development.etag)),
                 status: STATUS_UNPUBLISHED.to_owned(),
@@ -295,22 +289,13 @@ impl Store {
                 code: spec.code,
                 last_modified_ms: now_ms(),
             };
-            let view = view_of(record, Stage::Development);
-            (view, self.snapshot(&mut st))
-        };
-        self.persist(snapshot).await;
-        view.ok_or_else(|| ApiError::no_such_function(name))
+        })
+        .await
     }
 
     /// PublishFunction: copies DEVELOPMENT to LIVE when `if_match` is the DEVELOPMENT ETag.
     pub async fn publish(&self, name: &str, if_match: &str) -> Result<StageView, ApiError> {
-        let (view, snapshot) = {
-            let mut st = self.lock();
-            let State { functions, rng, .. } = &mut *st;
-            let record = functions
-                .get_mut(name)
-                .ok_or_else(|| ApiError::no_such_function(name))?;
-            check_if_match(&record.development, if_match)?;
+        self.change_checked(name, if_match, Stage::Live, |record, rng| {
             let status = if record.in_use {
                 STATUS_DEPLOYED
             } else {
@@ -325,7 +310,28 @@ impl Store {
             // equal to LIVE) is no longer UNPUBLISHED either.
             record.development.status = status.to_owned();
             record.live = Some(live);
-            let view = view_of(record, Stage::Live);
+        })
+        .await
+    }
+
+    /// The compare-and-set both writers share: under one lock, checks that `if_match` is the
+    /// DEVELOPMENT ETag, applies `change`, snapshots; then persists and returns `stage`'s view.
+    async fn change_checked(
+        &self,
+        name: &str,
+        if_match: &str,
+        stage: Stage,
+        change: impl FnOnce(&mut FunctionRecord, &mut fastrand::Rng),
+    ) -> Result<StageView, ApiError> {
+        let (view, snapshot) = {
+            let mut st = self.lock();
+            let State { functions, rng, .. } = &mut *st;
+            let record = functions
+                .get_mut(name)
+                .ok_or_else(|| ApiError::no_such_function(name))?;
+            check_if_match(&record.development, if_match)?;
+            change(record, rng);
+            let view = view_of(record, stage);
             (view, self.snapshot(&mut st))
         };
         self.persist(snapshot).await;
