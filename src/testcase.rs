@@ -230,15 +230,12 @@ fn check_event(event: &Value, path: &Path) -> Result<(), TestCaseError> {
     }
 }
 
-/// Expands newline/comma separated files or globs relative to `base` and loads every match, sorted.
-/// A pattern that matches nothing is an error.
+/// Expands files or globs (one per item; the `test-events` input is split by
+/// `inputs::split_list`, a manifest's `tests` is a YAML list) relative to `base` and loads every
+/// match, sorted. A pattern that matches nothing is an error.
 pub fn load_patterns(patterns: &[String], base: &Path) -> Result<Vec<TestCase>, TestCaseError> {
     let mut paths: Vec<PathBuf> = Vec::new();
-    let items = patterns
-        .iter()
-        .flat_map(|p| p.split(['\n', ',']))
-        .map(str::trim)
-        .filter(|p| !p.is_empty());
+    let items = patterns.iter().map(|p| p.trim()).filter(|p| !p.is_empty());
     for pattern in items {
         let full = if Path::new(pattern).is_absolute() {
             PathBuf::from(pattern)
@@ -630,7 +627,8 @@ mod tests {
         std::fs::write(dir.path().join("t/b.json"), ev).unwrap();
         std::fs::write(dir.path().join("t/a.json"), ev).unwrap();
         std::fs::write(dir.path().join("one.json"), ev).unwrap();
-        let cases = load_patterns(&["t/*.json\none.json".to_owned()], dir.path()).unwrap();
+        let cases =
+            load_patterns(&["t/*.json".to_owned(), "one.json".to_owned()], dir.path()).unwrap();
         let names: Vec<_> = cases.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, vec!["one.json", "a.json", "b.json"]);
         let err = load_patterns(&["t/*.yaml".to_owned()], dir.path())
