@@ -144,3 +144,32 @@ async fn a_refused_oidc_token_fails_with_a_clear_error_and_no_cloudfront_call() 
         "no CloudFront request without credentials"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_credentials_at_all_is_named_as_such_and_sends_nothing() {
+    let emu = Emu::start(|_| {}).await;
+    let ws = example_workspace();
+    let url = emu.url();
+    let run = run_action(
+        ws.path(),
+        &[("function-name", "nobody"), ("endpoint-url", &url)],
+        &[("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "")],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:#?}");
+    let error = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::error"))
+        .unwrap_or_default();
+    assert!(error.contains("NoCredentials"), "{}", run.stdout);
+    assert!(
+        error.contains("role-to-assume"),
+        "the error says what to do: {error}"
+    );
+    assert!(
+        emu.requests().is_empty(),
+        "nothing unsigned reached CloudFront"
+    );
+    assert_eq!(run.out("published"), "false");
+}

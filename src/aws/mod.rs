@@ -52,15 +52,12 @@ impl AwsError {
             }
             SdkError::TimeoutError(_) => ("Timeout".to_owned(), "no answer in time".to_owned()),
             SdkError::DispatchFailure(_) => {
-                let message = causes(&err);
-                let code = if message.contains("loading credentials")
-                    || message.contains("no credentials")
-                {
+                let code = if is_credentials_error(&err) {
                     "NoCredentials"
                 } else {
                     "DispatchFailure"
                 };
-                (code.to_owned(), message)
+                (code.to_owned(), causes(&err))
             }
             SdkError::ConstructionFailure(_) => ("InvalidRequest".to_owned(), causes(&err)),
             _ => ("ResponseError".to_owned(), causes(&err)),
@@ -81,6 +78,19 @@ impl AwsError {
     pub fn is_no_such_function(&self) -> bool {
         self.code == "NoSuchFunctionExists"
     }
+}
+
+/// True when the request was never sent because no credentials could be loaded.
+fn is_credentials_error(err: &(dyn std::error::Error + 'static)) -> bool {
+    use aws_credential_types::provider::error::CredentialsError;
+    let mut next = err.source();
+    while let Some(e) = next {
+        if e.downcast_ref::<CredentialsError>().is_some() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 /// The error's chain of causes as "a: b: c", each cause's Display once (no Debug dumps).
