@@ -9,15 +9,14 @@ mod event;
 
 use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use octocrab::{Octocrab, Page};
 use serde::Deserialize;
 
+pub use crate::plan::{CommentMode, GithubSettings};
 use crate::report::comment::marker;
-use crate::types::InvalidValue;
 
 /// The API root when `GITHUB_API_URL` is not set.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -27,86 +26,6 @@ pub const ACTIONS_BOT_LOGIN: &str = "github-actions[bot]";
 
 /// Comment pages scanned at most (100 comments each), so a misbehaving server cannot loop us.
 const MAX_COMMENT_PAGES: usize = 200;
-
-/// How the run comments on its pull request (`pr-comment` input).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CommentMode {
-    /// Create one comment and update it on later runs (found by its marker).
-    #[default]
-    Sticky,
-    /// Create a new comment on every run.
-    New,
-    /// Never talk to GitHub.
-    Off,
-}
-
-impl CommentMode {
-    /// The input value (`sticky` / `new` / `off`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CommentMode::Sticky => "sticky",
-            CommentMode::New => "new",
-            CommentMode::Off => "off",
-        }
-    }
-}
-
-impl FromStr for CommentMode {
-    type Err = InvalidValue;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "sticky" => Ok(CommentMode::Sticky),
-            "new" => Ok(CommentMode::New),
-            "off" => Ok(CommentMode::Off),
-            other => Err(InvalidValue(format!(
-                "{other:?} is not a comment mode (expected sticky, new or off)"
-            ))),
-        }
-    }
-}
-
-impl fmt::Display for CommentMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Everything the commenter needs, filled by the front door from the environment and inputs.
-#[derive(Clone, Default)]
-pub struct GithubSettings {
-    /// `GITHUB_API_URL`, path included (`https://ghe.example/api/v3`); empty = api.github.com.
-    pub api_url: String,
-    /// The `github-token` input.
-    pub token: Option<String>,
-    /// `GITHUB_REPOSITORY` (`owner/repo`).
-    pub repository: Option<String>,
-    /// `GITHUB_EVENT_NAME`.
-    pub event_name: Option<String>,
-    /// `GITHUB_EVENT_PATH` (the event payload JSON).
-    pub event_path: Option<PathBuf>,
-    /// `GITHUB_SHA`.
-    pub sha: Option<String>,
-    /// The `pr-number` input.
-    pub pr_number: Option<u64>,
-    /// The `pr-comment` input.
-    pub mode: CommentMode,
-}
-
-// Hand-written so the token can never reach a log through `{:?}`.
-impl fmt::Debug for GithubSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GithubSettings")
-            .field("api_url", &self.api_url)
-            .field("token", &self.token.as_ref().map(|_| "***"))
-            .field("repository", &self.repository)
-            .field("event_name", &self.event_name)
-            .field("event_path", &self.event_path)
-            .field("sha", &self.sha)
-            .field("pr_number", &self.pr_number)
-            .field("mode", &self.mode)
-            .finish()
-    }
-}
 
 /// Phase 1's result: the PR to comment on and, in sticky mode, our comment already there.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -134,11 +53,6 @@ impl Lookup {
     /// Problems met so far (also carried into the [`CommentOutcome`]).
     pub fn warnings(&self) -> &[String] {
         &self.warnings
-    }
-
-    /// Informational lines (for example "no pull request for this run").
-    pub fn notes(&self) -> &[String] {
-        &self.notes
     }
 }
 
@@ -285,11 +199,6 @@ impl Commenter {
             client: OnceLock::new(),
             unusable,
         })
-    }
-
-    /// The comment mode this commenter runs in.
-    pub fn mode(&self) -> CommentMode {
-        self.mode
     }
 
     /// Phase 1: resolves the PR number and, in sticky mode, finds our comment by `target`'s marker.
