@@ -27,6 +27,61 @@ pub const ACTIONS_BOT_LOGIN: &str = "github-actions[bot]";
 /// Comment pages scanned at most (100 comments each), so a misbehaving server cannot loop us.
 const MAX_COMMENT_PAGES: usize = 200;
 
+/// Why a GitHub step did not work. It becomes a warning in the outcome, never a failed run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GithubError {
+    /// The event payload file could not be read.
+    #[error("cannot read the event payload {}: {reason}", .path.display())]
+    PayloadUnreadable {
+        /// `GITHUB_EVENT_PATH`.
+        path: PathBuf,
+        /// The I/O error.
+        reason: String,
+    },
+    /// The event payload is not JSON.
+    #[error("event payload {} is not JSON: {reason}", .path.display())]
+    PayloadNotJson {
+        /// `GITHUB_EVENT_PATH`.
+        path: PathBuf,
+        /// The parser's message.
+        reason: String,
+    },
+    /// 403 "Resource not accessible by integration": a read-only token.
+    #[error(
+        "PR comment not written: the token cannot comment here ({action}: GitHub answered 403 {message}). A pull request from a fork gets a read-only token; otherwise grant the workflow `pull-requests: write`"
+    )]
+    ReadOnlyToken {
+        /// What the call was doing.
+        action: String,
+        /// GitHub's message.
+        message: String,
+    },
+    /// GitHub answered with an error status.
+    #[error("PR comment not written: {action}: GitHub answered {status}: {message}")]
+    Answered {
+        /// What the call was doing.
+        action: String,
+        /// The HTTP status.
+        status: String,
+        /// GitHub's message.
+        message: String,
+    },
+    /// GitHub could not be reached.
+    #[error("PR comment not written: {action}: cannot reach GitHub: {reason}")]
+    Unreachable {
+        /// What the call was doing.
+        action: String,
+        /// The transport error, on one line.
+        reason: String,
+    },
+    /// `GITHUB_API_URL` is not a URL.
+    #[error("PR comment skipped: GITHUB_API_URL {0:?} is not a URL")]
+    BadApiUrl(String),
+    /// The HTTP client could not be built.
+    #[error("PR comment skipped: cannot set up the GitHub client: {0}")]
+    ClientSetup(String),
+}
+
 /// Phase 1's result: the PR to comment on and, in sticky mode, our comment already there.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lookup {
@@ -79,7 +134,7 @@ pub struct Commenter {
     sha: Option<String>,
     pr_input: Option<u64>,
     /// Built on first use: octocrab's client spawns a task, so it needs the tokio runtime.
-    client: OnceLock<Result<Octocrab, String>>,
+    client: OnceLock<Result<Octocrab, GithubError>>,
     /// Why this commenter cannot talk to GitHub at all (missing token, bad repository).
     unusable: Option<String>,
 }
@@ -234,7 +289,7 @@ impl Commenter {
         let crab = match self.client() {
             Ok(c) => c,
             Err(why) => {
-                out.warnings.push(why);
+                out.warnings.push(why.to_string());
                 return out;
             }
         };
@@ -274,7 +329,7 @@ impl Commenter {
                 return out;
             }
             Err(w) => {
-                out.warnings.push(w);
+                out.warnings.push(w.to_string());
                 return out;
             }
         };
@@ -282,13 +337,13 @@ impl Commenter {
 
         match login {
             None => out.writable = true,
-            Some(Err(w)) => out.warnings.push(w),
+            Some(Err(w)) => out.warnings.push(w.to_string()),
             Some(Ok(login)) => match self.find_comment(&crab, pr, &marker(target), &login).await {
                 Ok(id) => {
                     out.existing_comment_id = id;
                     out.writable = true;
                 }
-                Err(w) => out.warnings.push(w),
+                Err(w) => out.warnings.push(w.to_string()),
             },
         }
         out
@@ -306,7 +361,7 @@ impl Commenter {
         let crab = match self.client() {
             Ok(c) => c,
             Err(why) => {
-                out.warnings.push(why);
+                out.warnings.push(why.to_string());
                 return out;
             }
         };
@@ -324,7 +379,8 @@ impl Commenter {
                     tracing::debug!(id, "the comment vanished; creating a new one");
                 }
                 Err(e) => {
-                    out.warnings.push(describe(&e, Action::Update(pr)));
+                    out.warnings
+                        .push(describe(&e, Action::Update(pr)).to_string());
                     return out;
                 }
             }
@@ -333,7 +389,9 @@ impl Commenter {
         tracing::debug!(%route, "creating the PR comment");
         match crab.post::<_, ApiComment>(&route, Some(&payload)).await {
             Ok(c) => out.html_url = c.html_url,
-            Err(e) => out.warnings.push(describe(&e, Action::Create(pr))),
+            Err(e) => out
+                .warnings
+                .push(describe(&e, Action::Create(pr)).to_string()),
         }
         out
     }
@@ -348,7 +406,7 @@ impl Commenter {
                     Ok(None) => out
                         .warnings
                         .push(format!("the {event} payload names no pull request number")),
-                    Err(why) => out.warnings.push(why),
+                    Err(why) => out.warnings.push(why.to_string()),
                 },
                 None => out.warnings.push(format!(
                     "GITHUB_EVENT_PATH is not set; cannot read the {event} payload"
@@ -359,7 +417,7 @@ impl Commenter {
     }
 
     /// `GET /repos/{o}/{r}/commits/{sha}/pulls`: an open PR first, else the first (merged) one.
-    async fn pr_for_commit(&self, crab: &Octocrab, sha: &str) -> Result<Option<u64>, String> {
+    async fn pr_for_commit(&self, crab: &Octocrab, sha: &str) -> Result<Option<u64>, GithubError> {
         let route = format!("/repos/{}/{}/commits/{sha}/pulls", self.owner, self.repo);
         tracing::debug!(%route, "finding the pull request of this commit");
         let pulls: Vec<ApiPull> = crab
@@ -371,7 +429,7 @@ impl Commenter {
     }
 
     /// The token's login; the Actions token gets 403 here and is `github-actions[bot]`.
-    async fn current_user(&self, crab: &Octocrab) -> Result<String, String> {
+    async fn current_user(&self, crab: &Octocrab) -> Result<String, GithubError> {
         tracing::debug!("GET /user");
         match crab.get::<ApiUser, _, _>("/user", None::<&()>).await {
             Ok(u) => Ok(u.login),
@@ -387,7 +445,7 @@ impl Commenter {
         pr: u64,
         marker: &str,
         login: &str,
-    ) -> Result<Option<u64>, String> {
+    ) -> Result<Option<u64>, GithubError> {
         let route = format!("/repos/{}/{}/issues/{pr}/comments", self.owner, self.repo);
         tracing::debug!(%route, %login, "looking for our comment");
         let fail = |e: octocrab::Error| describe(&e, Action::ListComments(pr));
@@ -421,7 +479,7 @@ impl Commenter {
         Ok(None)
     }
 
-    fn client(&self) -> Result<Octocrab, String> {
+    fn client(&self) -> Result<Octocrab, GithubError> {
         self.client
             .get_or_init(|| build_client(&self.api_url, self.token.as_deref().unwrap_or_default()))
             .clone()
@@ -442,8 +500,8 @@ impl Commenter {
     }
 }
 
-fn build_client(api_url: &str, token: &str) -> Result<Octocrab, String> {
-    let bad_url = || format!("PR comment skipped: GITHUB_API_URL {api_url:?} is not a URL");
+fn build_client(api_url: &str, token: &str) -> Result<Octocrab, GithubError> {
+    let bad_url = || GithubError::BadApiUrl(api_url.to_owned());
     let uri: http::Uri = api_url.parse().map_err(|_| bad_url())?;
     if uri.scheme().is_none() || uri.authority().is_none() {
         return Err(bad_url());
@@ -455,12 +513,7 @@ fn build_client(api_url: &str, token: &str) -> Result<Octocrab, String> {
         .set_connect_timeout(Some(Duration::from_secs(10)))
         .set_read_timeout(Some(Duration::from_secs(30)))
         .build()
-        .map_err(|e| {
-            format!(
-                "PR comment skipped: cannot set up the GitHub client: {}",
-                short(&e)
-            )
-        })
+        .map_err(|e| GithubError::ClientSetup(short(&e)))
 }
 
 /// `owner/repo`, both parts in GitHub's alphabet, so they are safe in a URL path.
@@ -487,8 +540,9 @@ fn status_of(e: &octocrab::Error) -> Option<u16> {
     }
 }
 
-/// One warning line for a failed call: status and GitHub's message, or the transport error.
-fn describe(e: &octocrab::Error, action: Action) -> String {
+/// The error of a failed call: status and GitHub's message, or the transport error.
+fn describe(e: &octocrab::Error, action: Action) -> GithubError {
+    let action = action.to_string();
     match e {
         octocrab::Error::GitHub { source, .. } => {
             let message = source.message.lines().next().unwrap_or_default().trim();
@@ -498,19 +552,22 @@ fn describe(e: &octocrab::Error, action: Action) -> String {
                     .to_ascii_lowercase()
                     .contains("resource not accessible by integration")
             {
-                format!(
-                    "PR comment not written: the token cannot comment here ({action}: GitHub \
-                     answered 403 {message}). A pull request from a fork gets a read-only token; \
-                     otherwise grant the workflow `pull-requests: write`"
-                )
+                GithubError::ReadOnlyToken {
+                    action,
+                    message: message.to_owned(),
+                }
             } else {
-                format!("PR comment not written: {action}: GitHub answered {status}: {message}")
+                GithubError::Answered {
+                    action,
+                    status: status.to_string(),
+                    message: message.to_owned(),
+                }
             }
         }
-        other => format!(
-            "PR comment not written: {action}: cannot reach GitHub: {}",
-            short(other)
-        ),
+        other => GithubError::Unreachable {
+            action,
+            reason: short(other),
+        },
     }
 }
 
