@@ -189,6 +189,12 @@ pub async fn run_plan(plan: &Plan, cf: &CloudFront, style: Style, files: &Runner
 
 /// Writes what a run leaves behind: annotations, outputs, job summary.
 fn write_report(report: &Report, warnings: &[String], style: Style, files: &RunnerFiles) {
+    annotate(report, warnings, style);
+    write_files(report, style, files);
+}
+
+/// One error per failed function and test, warnings for what did not fail the run.
+fn annotate(report: &Report, warnings: &[String], style: Style) {
     for f in &report.functions {
         if let Some(e) = &f.error {
             print_error(style, &format!("cloudfront-publish: {}", f.name), e);
@@ -238,7 +244,10 @@ fn write_report(report: &Report, warnings: &[String], style: Style, files: &Runn
     for w in warnings {
         print_warning(style, "PR comment", w);
     }
+}
 
+/// `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY`; in a terminal without them, the outputs on stdout.
+fn write_files(report: &Report, style: Style, files: &RunnerFiles) {
     let outs = outputs::outputs(report);
     if let Some(path) = &files.output
         && let Err(e) = outputs::append(path, &outputs::format_outputs(&outs))
