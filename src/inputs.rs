@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::checks::{self, split_list};
-use crate::github::DEFAULT_API_URL;
 use crate::manifest;
-use crate::plan::{AwsSettings, CommentMode, FailFast, FunctionPlan, GithubSettings, Plan};
+use crate::plan::{
+    AwsSettings, CommentMode, DEFAULT_API_URL, FailFast, FunctionPlan, GithubSettings, Plan,
+};
 use crate::testcase;
 use crate::types::{Etag, FunctionName, InvalidValue, Runtime};
 

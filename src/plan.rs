@@ -294,6 +294,9 @@ pub struct AwsSettings {
     pub oidc_request: Option<(String, String)>,
 }
 
+/// The GitHub API root when `GITHUB_API_URL` is not set.
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+
 /// How the run comments on its pull request (`pr-comment` input).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CommentMode {

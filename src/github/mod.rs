@@ -15,11 +15,8 @@ use std::time::Duration;
 use octocrab::{Octocrab, Page};
 use serde::Deserialize;
 
-pub use crate::plan::{CommentMode, GithubSettings};
+pub use crate::plan::{CommentMode, DEFAULT_API_URL, GithubSettings};
 use crate::report::comment::marker;
-
-/// The API root when `GITHUB_API_URL` is not set.
-pub const DEFAULT_API_URL: &str = "https://api.github.com";
 
 /// Who `GET /user` is assumed to be when it answers 403, as it does for the Actions token.
 pub const ACTIONS_BOT_LOGIN: &str = "github-actions[bot]";

@@ -3,9 +3,10 @@
 //!
 //! Talks to AWS and GitHub only through [`CloudFront`] and [`Commenter`]; knows no front door.
 //! This file orchestrates (phases, concurrency, fail-fast); each step has its own module:
-//! [`read`] (both stages), [`sync`] (create or update DEVELOPMENT), [`test`] (TestFunction on the
-//! exact ETag), [`publish`] (publish and read LIVE back). A new step (key value store sync, say)
-//! is a new module called from [`prepare_and_test`] or [`publish::finish`].
+//! `read` (both stages), `sync` (create or update DEVELOPMENT), `test` (TestFunction on the exact
+//! ETag), `publish` (publish and read LIVE back); `error` words every failure. A new step (key
+//! value store sync, say) is a new module called from `prepare_and_test` (before the tests) or
+//! `publish::finish` (after the publish).
 
 mod error;
 mod publish;
