@@ -1,15 +1,22 @@
-//! A local emulator of the CloudFront Functions API (2020-05-31, REST-XML) over an in-memory store.
+//! A local emulator of the CloudFront API (2020-05-31, REST-XML) over an in-memory store.
 //!
 //! Real AWS SDKs talk to it. TestFunction runs code in the embedded [`crate::runtime`]. It knows
 //! nothing of the pipeline: they meet only over HTTP. The CLI calls [`serve`]; the demo and tests
 //! call [`start`] and talk to [`Running::endpoint_url`].
+//!
+//! Layout, in request order: `server` (the one handler: route, auth, faults, latency, log) →
+//! an API module (`cloudfront` for REST-XML) → `store` (state and its rules). `wire`,
+//! `operation`, `errors` and `app` are the small shared pieces they all use.
 
+mod app;
+mod cloudfront;
 mod errors;
 mod faults;
+mod operation;
 mod reqlog;
-mod routes;
+mod server;
 mod store;
-mod xml;
+mod wire;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -126,7 +133,7 @@ impl Config {
 /// For the fuzz targets in `fuzz/`; not part of the API.
 #[doc(hidden)]
 pub fn fuzz_decode(path: &str, body: &[u8]) {
-    routes::decode_untrusted(path, body);
+    cloudfront::decode_untrusted(path, body);
 }
 
 /// A running emulator; dropping it stops the server too, [`Running::shutdown`] waits for that.
@@ -197,7 +204,7 @@ pub async fn start(config: Config) -> Result<Running, EmulatorError> {
         max_code_bytes: config.max_code_bytes,
         ..crate::runtime::Limits::default()
     };
-    let app = Arc::new(routes::App {
+    let app = Arc::new(app::App {
         store: store.clone(),
         account_id: config.account_id.clone(),
         latency: config.latency,
@@ -206,7 +213,7 @@ pub async fn start(config: Config) -> Result<Running, EmulatorError> {
         max_code_bytes: config.max_code_bytes,
         limits,
     });
-    let router = axum::Router::new().fallback(routes::handle).with_state(app);
+    let router = axum::Router::new().fallback(server::handle).with_state(app);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, router).with_graceful_shutdown(async move {
         // Either an explicit stop or the `Running` handle being dropped ends the server.
