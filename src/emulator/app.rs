@@ -3,9 +3,10 @@
 //!
 //! Not for: behaviour (see `server` for the request path, the API modules for the operations).
 
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
-use crate::emulator::faults::Faults;
+use crate::emulator::faults::{Faults, Losses};
 use crate::emulator::reqlog::RequestLog;
 use crate::emulator::store::Store;
 use crate::runtime::Limits;
@@ -21,6 +22,10 @@ pub struct App {
     pub latency: Duration,
     /// Fault injection (before a request is served).
     pub faults: Faults,
+    /// Lost answers (after a write was applied).
+    pub losses: Losses,
+    /// One counter of request arrivals and completions: its values order them in the log.
+    pub events: AtomicU64,
     /// Request log, when enabled.
     pub log: Option<RequestLog>,
     /// Largest accepted function code in bytes.

@@ -134,9 +134,13 @@ impl Operation {
     }
 
     /// Whether the operation changes state (the writes whose answers can be lost).
-    #[cfg(test)]
-    fn is_write(self) -> bool {
+    pub fn is_write(self) -> bool {
         self.row().3
+    }
+
+    /// Every operation that changes state, in table order.
+    pub fn writes() -> impl Iterator<Item = Operation> {
+        TABLE.iter().filter(|row| row.3).map(|row| row.0)
     }
 }
 
@@ -176,5 +180,6 @@ mod tests {
         assert!(Operation::UpdateFunction.is_write());
         assert!(!Operation::TestFunction.is_write());
         assert!(!Operation::DescribeFunction.is_write());
+        assert!(Operation::writes().all(Operation::is_write));
     }
 }

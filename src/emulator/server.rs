@@ -1,12 +1,14 @@
 //! The request path every request takes, whatever its API: route, authenticate, inject faults,
-//! dispatch to the API module, add latency, render, log.
+//! dispatch to the API module, add latency, lose the answer of a write if asked, render, log.
 //!
 //! One handler for all requests, so logging, auth, faults and latency apply to all of them
 //! alike. Not for: any operation's behaviour (see `cloudfront`).
 
+use std::convert::Infallible;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::header::{self, HeaderMap};
 use axum::http::{Method, Uri};
@@ -15,6 +17,7 @@ use axum::response::Response;
 use crate::emulator::app::App;
 use crate::emulator::cloudfront;
 use crate::emulator::errors::ApiError;
+use crate::emulator::faults::LoseHow;
 use crate::emulator::operation::{Api, Route};
 use crate::emulator::reqlog::LogEntry;
 use crate::emulator::store::now_ms;
@@ -29,6 +32,7 @@ pub async fn handle(
     body: Bytes,
 ) -> Response {
     let start_ms = now_ms();
+    let start_seq = app.events.fetch_add(1, Ordering::SeqCst);
     let request_id = new_request_id();
     let route = route(&method, uri.path());
 
@@ -56,6 +60,13 @@ pub async fn handle(
         }) => Some(created.clone()),
         _ => route.as_ref().and_then(|r| r.resource.clone()),
     };
+    // Only an applied write loses its answer: that is the case a retry must recognise.
+    let lost = match (&route, &result) {
+        (Some(route), Ok(outcome)) if outcome.reply.status.is_success() => {
+            app.losses.draw(route.op)
+        }
+        _ => None,
+    };
     let (status, error_code, response) = match result {
         Ok(outcome) => (
             outcome.reply.status,
@@ -68,19 +79,47 @@ pub async fn handle(
             error_response(api, &err, &request_id),
         ),
     };
+    let response = match lost {
+        Some(LoseHow::Unavailable) => {
+            error_response(api, &ApiError::service_unavailable(), &request_id)
+        }
+        Some(LoseHow::Drop) => dropped_connection(),
+        None => response,
+    };
+    let end_seq = app.events.fetch_add(1, Ordering::SeqCst);
     if let Some(log) = &app.log {
         log.write(&LogEntry {
             start_ms,
             end_ms: now_ms(),
+            start_seq,
+            end_seq,
             method: method.as_str(),
             path: uri.path(),
             operation: route.as_ref().map(|r| r.op.as_str()),
             function: resource.as_deref(),
             status: status.as_u16(),
             error_code,
+            lost: lost.map(LoseHow::as_str),
         });
     }
     response
+}
+
+/// A response that never arrives: its body fails at the first poll, so the server closes the
+/// connection without sending the (still buffered) head, and the client sees the connection end
+/// with no answer, as when a network drops it. The stream wrapper hides the empty body's exact
+/// size, which would otherwise let the server send a complete `Content-Length: 0` answer.
+fn dropped_connection() -> Response {
+    use http_body_util::BodyExt as _;
+    let failing = http_body_util::Empty::<Bytes>::new()
+        .map_err(|never: Infallible| match never {})
+        .with_trailers(async {
+            Some(Err::<HeaderMap, _>(std::io::Error::other(
+                "answer lost on purpose (--lose)",
+            )))
+        });
+    let body = http_body_util::StreamBody::new(http_body_util::BodyStream::new(failing));
+    Response::new(Body::new(body))
 }
 
 /// The operation a method and path name, in whichever API has it.

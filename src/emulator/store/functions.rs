@@ -92,12 +92,19 @@ impl Store {
     }
 
     /// PublishFunction: copies DEVELOPMENT to LIVE when `if_match` is the DEVELOPMENT ETag.
+    ///
+    /// The DEVELOPMENT ETag stays valid (the service's readers keep using it for the next
+    /// UpdateFunction), but a DEVELOPMENT copy that is already LIVE is not published again: the
+    /// service answers 412, which is what a retry meets when a publish's answer was lost.
     pub async fn publish(
         &self,
         name: &FunctionName,
         if_match: &Etag,
     ) -> Result<StageView, ApiError> {
         self.change_checked(name, if_match, Stage::Live, |record, rng| {
+            if record.development.status != FunctionStatus::Unpublished {
+                return Err(precondition_failed());
+            }
             let status = FunctionStatus::published(record.in_use);
             let old_live = record.live.as_ref().map(|l| l.etag.clone());
             let mut live = record.development.clone();
@@ -334,12 +341,18 @@ mod tests {
         assert_eq!(live.copy.code, b"a");
         assert_eq!(live.copy.status, FunctionStatus::Unassociated);
         assert_ne!(live.copy.etag, dev.copy.etag);
-        // Publishing leaves the DEVELOPMENT ETag valid.
+        // Publishing leaves the DEVELOPMENT ETag valid...
         assert!(
             store
                 .test_snapshot(&f, Stage::Development, &dev.copy.etag)
                 .is_ok()
         );
+        // ...but the same DEVELOPMENT copy is not published twice.
+        let again = store.publish(&f, &dev.copy.etag).await.unwrap_err();
+        assert_eq!(again.code, "PreconditionFailed");
+        let updated = store.update(&f, &dev.copy.etag, spec("b")).await.unwrap();
+        let live = store.publish(&f, &updated.copy.etag).await.unwrap();
+        assert_eq!(live.copy.code, b"b");
     }
 
     #[tokio::test]
