@@ -16,9 +16,12 @@
 //! [`UTILIZATION_REFERENCE`], rounded up. The service does not publish its budget, so compare the
 //! numbers between runs of this runtime, not with the service's to the percent.
 
+mod bytecode;
 mod engine;
 mod hash;
+mod messages;
 mod normalize;
+mod pool;
 mod syntax;
 
 use std::collections::BTreeMap;
@@ -87,6 +90,30 @@ pub const UTILIZATION_REFERENCE: Duration = Duration::from_millis(1);
 
 /// Runs `handler(event)` once. Never panics; every failure is reported in [`Outcome::error`].
 pub fn run(inv: Invocation<'_>) -> Outcome {
+    if UNPOOLED.load(std::sync::atomic::Ordering::Relaxed) {
+        return run_unpooled(inv);
+    }
+    run_with(inv, pool::Reuse::Pooled)
+}
+
+/// Set by the benchmarks only, to measure the emulator with the old approach in the same run.
+static UNPOOLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes every [`run`] in the process work as [`run_unpooled`] (benchmarks only).
+#[doc(hidden)]
+pub fn set_unpooled_for_benchmarks(on: bool) {
+    UNPOOLED.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// [`run`] the way it worked before runtimes were reused: a new engine per call, the source
+/// parsed every time and the whole environment built up front. Only for measuring the two side
+/// by side (`cargo bench --bench runtime`); same results, slower.
+#[doc(hidden)]
+pub fn run_unpooled(inv: Invocation<'_>) -> Outcome {
+    run_with(inv, pool::Reuse::Fresh)
+}
+
+fn run_with(inv: Invocation<'_>, reuse: pool::Reuse) -> Outcome {
     if inv.code.len() > inv.limits.max_code_bytes {
         return Outcome {
             error: Some(format!(
@@ -122,7 +149,7 @@ pub fn run(inv: Invocation<'_>) -> Outcome {
     };
     // The engine is C code behind a safe wrapper; a panic there must still not escape `run`.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        engine::execute(&inv, module)
+        engine::execute(&inv, module, reuse)
     })) {
         Ok(outcome) => outcome,
         Err(_) => Outcome {
