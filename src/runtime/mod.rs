@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use crate::types::Runtime;
 
-pub use normalize::function_output;
+pub use normalize::{OutputError, function_output};
 
 /// Contents of the function's one key value store (key → value as stored).
 pub type KeyValueStore = BTreeMap<String, String>;
