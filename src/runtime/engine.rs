@@ -368,3 +368,73 @@ fn thread_cpu_time() -> Option<Duration> {
 fn thread_cpu_time() -> Option<Duration> {
     None
 }
+
+/// A syntax error as the engine reports it: message and, when it gives one, 1-based position.
+pub struct CompileError {
+    pub message: String,
+    pub position: Option<(usize, usize)>,
+}
+
+/// Compiles the function (script, or ES module when `module`) in a new context without running
+/// any of it.
+pub fn compile_only(code: &str, module: bool, limits: &super::Limits) -> Result<(), CompileError> {
+    let internal = |e: rquickjs::Error| CompileError {
+        message: format!("{INTERNAL_PREFIX} cannot start the engine: {e}"),
+        position: None,
+    };
+    let ran = pool::with_runtime(Reuse::Pooled, |rt| {
+        rt.set_memory_limit(limits.memory_bytes);
+        let deadline = Instant::now() + limits.time_budget;
+        rt.set_interrupt_handler(Some(Box::new(move || Instant::now() >= deadline)));
+        let result = Context::full(rt).map_err(internal).and_then(|ctx| {
+            ctx.with(|ctx| {
+                bytecode::update_stack_top(&ctx);
+                let compiled = if module {
+                    Module::declare(ctx.clone(), SOURCE_NAME, code)
+                        .map(|_| ())
+                        .catch(&ctx)
+                } else {
+                    bytecode::compile_script(&ctx, code, SOURCE_NAME)
+                        .map(|_| ())
+                        .catch(&ctx)
+                };
+                compiled.map_err(|e| compile_error(e))
+            })
+        });
+        let reusable = result
+            .as_ref()
+            .err()
+            .is_none_or(|e| !e.message.starts_with(INTERNAL_PREFIX));
+        (result, reusable && !rt.is_job_pending())
+    });
+    ran.map_err(internal)?
+}
+
+fn compile_error(e: rquickjs::CaughtError<'_>) -> CompileError {
+    match e {
+        rquickjs::CaughtError::Exception(ex) => {
+            let position = ex.stack().and_then(|stack| stack_position(&stack));
+            CompileError {
+                message: ex.message().unwrap_or_default(),
+                position,
+            }
+        }
+        other => CompileError {
+            message: other.to_string(),
+            position: None,
+        },
+    }
+}
+
+/// `function.js:LINE:COLUMN` from an engine stack trace.
+fn stack_position(stack: &str) -> Option<(usize, usize)> {
+    let at = stack.find(SOURCE_NAME)? + SOURCE_NAME.len();
+    let mut parts = stack[at..].strip_prefix(':')?.splitn(3, ':');
+    let line = parts.next()?.parse().ok()?;
+    let column: String = parts
+        .next()?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    Some((line, column.parse().ok()?))
+}

@@ -159,10 +159,105 @@ fn run_with(inv: Invocation<'_>, reuse: pool::Reuse) -> Outcome {
     }
 }
 
+/// A syntax error in a function's code, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct SyntaxError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// What is wrong, as the engine (or the 1.0 rules) phrase it.
+    pub message: String,
+}
+
+/// Compiles `code` for `runtime` as the service does before any request, and applies the 1.0
+/// rules, without running any of it (not even the top level). Pure: no files, no network.
+///
+/// When the engine gives no position for its error (it always has so far), the error is placed
+/// at line 1, column 1.
+pub fn check_syntax(code: &str, runtime: Runtime) -> Result<(), SyntaxError> {
+    let module = match runtime {
+        Runtime::Js1 => {
+            syntax::check_v1(code).map_err(|e| SyntaxError {
+                line: e.line,
+                column: e.column,
+                message: e.message,
+            })?;
+            false
+        }
+        Runtime::Js2 => syntax::is_module(code),
+    };
+    let limits = Limits::default();
+    let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        engine::compile_only(code, module, &limits)
+    }));
+    match compiled {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => {
+            let (line, column) = e.position.unwrap_or((1, 1));
+            Err(SyntaxError {
+                line,
+                column,
+                message: e.message,
+            })
+        }
+        Err(_) => Err(SyntaxError {
+            line: 1,
+            column: 1,
+            message: "InternalError: the embedded runtime failed unexpectedly".to_owned(),
+        }),
+    }
+}
+
 /// Compute utilization estimate (0-100) for a handler run time.
 pub fn utilization(elapsed: Duration) -> u32 {
     let ratio = elapsed.as_nanos().saturating_mul(100);
     let reference = UTILIZATION_REFERENCE.as_nanos().max(1);
     let pct = ratio.div_ceil(reference);
     u32::try_from(pct.min(100)).unwrap_or(100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_syntax_reports_a_2_0_syntax_error_with_line_and_column() {
+        let code = "function handler(event) {\n  var a = 1;\n  var b = a +* 2;\n  return event.request;\n}\n";
+        let err = check_syntax(code, Runtime::Js2).unwrap_err();
+        assert_eq!((err.line, err.column), (3, 14), "{err}");
+        assert!(err.to_string().starts_with("line 3, column 14: "), "{err}");
+    }
+
+    #[test]
+    fn check_syntax_applies_the_1_0_rules() {
+        let code = "function handler(event) {\n  var x = 1;\n    const y = 2;\n  return event.request;\n}\n";
+        let err = check_syntax(code, Runtime::Js1).unwrap_err();
+        assert_eq!((err.line, err.column), (3, 5), "{err}");
+        assert!(err.message.contains("\"const\""), "{err}");
+        // The same file is fine in 2.0.
+        assert_eq!(check_syntax(code, Runtime::Js2), Ok(()));
+    }
+
+    #[test]
+    fn check_syntax_accepts_valid_files_and_does_not_run_them() {
+        // The top level would throw, and loop forever after that, if it ran.
+        let script =
+            "throw new Error('ran');\nfor (;;) {}\nfunction handler(e) { return e.request; }";
+        assert_eq!(check_syntax(script, Runtime::Js1), Ok(()));
+        assert_eq!(check_syntax(script, Runtime::Js2), Ok(()));
+        let module = "import cf from 'cloudfront';\nconst kvs = cf.kvs();\nasync function handler(e) { return e.request; }";
+        assert_eq!(check_syntax(module, Runtime::Js2), Ok(()));
+        let bundled = include_str!("../../examples/function.js");
+        assert_eq!(check_syntax(bundled, Runtime::Js2), Ok(()));
+    }
+
+    #[test]
+    fn check_syntax_reports_module_syntax_errors_too() {
+        let code =
+            "import cf from 'cloudfront';\nexport function handler(e) {\n  return e.request\n}}\n";
+        let err = check_syntax(code, Runtime::Js2).unwrap_err();
+        assert_eq!(err.line, 4, "{err}");
+    }
 }
