@@ -101,6 +101,12 @@
   hide(g, 'Function', NoFunction);
 
   // ---- the invocation driver, called from Rust with the event as JSON ----
+  // Captured now: the function may replace JSON's methods, which must not change how its event
+  // is read or its result reported.
+  var jsonParse = JSON.parse;
+  var jsonStringify = JSON.stringify;
+  var promiseResolve = Promise.resolve.bind(Promise);
+  var promiseThen = Promise.prototype.then;
   hide(g, '__cf_invoke', function (eventJson) {
     var st = { done: false, threw: false, error: undefined, json: undefined };
     var h = g.__cf_handler;
@@ -109,16 +115,16 @@
     }
     var settle = function (v) {
       try {
-        st.json = v === undefined ? undefined : JSON.stringify(v);
+        st.json = v === undefined ? undefined : jsonStringify(v);
       } catch (e) {
         st.threw = true;
         st.error = e;
       }
       st.done = true;
     };
-    var r = h(JSON.parse(eventJson));
+    var r = h(jsonParse(eventJson));
     if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
-      Promise.resolve(r).then(settle, function (e) { st.threw = true; st.error = e; st.done = true; });
+      promiseThen.call(promiseResolve(r), settle, function (e) { st.threw = true; st.error = e; st.done = true; });
     } else {
       settle(r);
     }
