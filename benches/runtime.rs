@@ -106,6 +106,83 @@ fn bench(label: &str, code: &str, rt: Runtime, kvs: Option<&KeyValueStore>, iter
     );
 }
 
+/// Published examples with the ComputeUtilization the service reported for them in the
+/// aws-samples READMEs (older revisions of the same code, same events).
+const PUBLISHED: &[(&str, &str, &str, u32)] = &[
+    (
+        "add-cache-control-header",
+        "index.js",
+        "test-event.json",
+        20,
+    ),
+    (
+        "add-cors-header",
+        "index.js",
+        "test-objects/no-cors-header.json",
+        16,
+    ),
+    (
+        "add-origin-header",
+        "index.js",
+        "test-objects/no-origin-header.json",
+        15,
+    ),
+    ("add-security-headers", "index.js", "test-event.json", 15),
+    (
+        "add-true-client-ip-header",
+        "index.js",
+        "test-event.json",
+        10,
+    ),
+    (
+        "redirect-based-on-country",
+        "index.js",
+        "test-objects/country-de.json",
+        13,
+    ),
+    (
+        "url-rewrite-single-page-apps",
+        "index.js",
+        "test-objects/file-name-no-extension.json",
+        14,
+    ),
+];
+
+/// Median compute utilization of each published example next to the service's number.
+fn utilization_of_published_examples() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/examples/aws-samples"
+    );
+    let limits = Limits::default();
+    println!(
+        "compute utilization, published examples: this runtime (median of 200) / the service (aws-samples README)"
+    );
+    for (name, code, event, service) in PUBLISHED {
+        let read = |f: &str| std::fs::read_to_string(format!("{dir}/{name}/{f}"));
+        let (Ok(code), Ok(event)) = (read(code), read(event)) else {
+            println!("{name:<36} fixture missing");
+            continue;
+        };
+        let Ok(event) = serde_json::from_str::<serde_json::Value>(&event) else {
+            println!("{name:<36} event is not JSON");
+            continue;
+        };
+        let inv = Invocation {
+            code: &code,
+            runtime: Runtime::Js2,
+            event: &event,
+            kvs: None,
+            limits: &limits,
+        };
+        let mut values: Vec<u32> = (0..200)
+            .map(|_| runtime::run(inv).compute_utilization)
+            .collect();
+        values.sort_unstable();
+        println!("{name:<36} {:>3} / {service:>3}", values[values.len() / 2]);
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a number is the only positional argument we take.
     let iterations = std::env::args()
@@ -145,4 +222,5 @@ fn main() {
         Some(&kvs),
         iterations,
     );
+    utilization_of_published_examples();
 }

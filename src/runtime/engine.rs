@@ -172,11 +172,20 @@ fn run_prelude<'js>(ctx: &Ctx<'js>, reuse: Reuse) -> Result<(), rquickjs::Caught
     Ok(())
 }
 
+std::thread_local! {
+    /// CPU time spent loading the library during the current handler call: building the
+    /// environment, which compute utilization does not count (it did not when it was built up front).
+    static LIBRARY_TIME: std::cell::Cell<Duration> = const { std::cell::Cell::new(Duration::ZERO) };
+}
+
 /// The library factory for the prelude's lazy names, loaded into the calling context.
 fn library<'js>(ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
     static LIBRARY_BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    let started = CpuClock::start();
     let bytes = process_bytecode(&ctx, &LIBRARY_BYTES, LIBRARY, "library.js")?;
-    bytecode::run_script(&ctx, bytes)
+    let factory = bytecode::run_script(&ctx, bytes);
+    LIBRARY_TIME.with(|t| t.set(t.get() + started.elapsed()));
+    factory
 }
 
 /// Compiles (or loads from this thread's cache) and runs the top level of the function.
@@ -238,6 +247,7 @@ fn call_handler(ctx: &Ctx<'_>, inv: &Invocation<'_>) -> Result<Ended, String> {
         .get("__cf_invoke")
         .map_err(|e| format!("{INTERNAL_PREFIX} the driver is missing: {e}"))?;
     let event_json = inv.event.to_string();
+    LIBRARY_TIME.with(|t| t.set(Duration::ZERO));
     let started = CpuClock::start();
     let state = match invoke.call::<_, Object>((event_json,)).catch(ctx) {
         Ok(state) => state,
@@ -253,7 +263,9 @@ fn call_handler(ctx: &Ctx<'_>, inv: &Invocation<'_>) -> Result<Ended, String> {
             break;
         }
     }
-    let elapsed = started.elapsed();
+    let elapsed = started
+        .elapsed()
+        .saturating_sub(LIBRARY_TIME.with(|t| t.get()));
     if !state.get::<_, bool>("done").unwrap_or(false) {
         return Ok(Ended::failed(
             "The handler's promise never settled (it waits on something that never happens, and timers do not exist in CloudFront Functions)"

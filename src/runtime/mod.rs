@@ -4,12 +4,16 @@
 //! Pure: it knows nothing of publishing, files or the network. The emulator's TestFunction and the
 //! `test` command both call [`run`].
 //!
-//! How it is built: one fresh QuickJS runtime and context per call (a few hundred microseconds), a
-//! JavaScript prelude (`prelude.js`) that provides `console`, `crypto`, `querystring`, the byte-string
-//! helpers (1.0), `Buffer`/`TextEncoder`/`TextDecoder`/`atob`/`btoa` and the `cloudfront` module
-//! (2.0), and Rust for the digests and the limits. Source with `import`/`export` is compiled as an
-//! ES module (2.0 only); any other source as a strict script. 1.0 sources are pre-scanned for the
-//! ES6+ keywords the service rejects (see `syntax.rs` for exactly what is checked).
+//! How it is built: each thread keeps one QuickJS runtime and the bytecode of the functions it ran
+//! recently (`pool.rs`); every call gets a new context on it, so globals, prototypes and built-ins
+//! start from scratch. A small JavaScript prelude (`prelude.js`: `console`, `require`, the
+//! restrictions on dynamic code, the driver) runs in every context; the rest of the environment
+//! (`library.js`: `crypto`, `querystring`, the 1.0 byte-string helpers, and the 2.0 `Buffer`,
+//! `TextEncoder`/`TextDecoder`, `atob`/`btoa` and `cloudfront` module) is compiled once per process
+//! and loaded into a context the first time the function touches one of those names. Rust does the
+//! digests and the limits. Source with `import`/`export` is compiled as an ES module (2.0 only); any
+//! other source as a strict script. 1.0 sources are pre-scanned for the ES6+ keywords the service
+//! rejects (see `syntax.rs` for exactly what is checked). [`check_syntax`] compiles without running.
 //!
 //! Compute utilization is an estimate: the handler's measured CPU time on its thread (including awaited promise
 //! jobs, excluding compiling the code and building the environment) as a share of
