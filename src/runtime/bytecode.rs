@@ -8,11 +8,12 @@ use std::ffi::CString;
 
 use rquickjs::{Ctx, Error, Result, Value, qjs};
 
-/// Compiles `source` as a strict global script named `name` and returns its bytecode.
+/// Compiles `source` as a strict global script named `name` and returns its bytecode; `strip`
+/// leaves out line numbers and source text (for our own scripts, whose stack frames nobody reads).
 ///
 /// A syntax error is left pending in the context as the engine's exception, so `.catch(ctx)`
 /// turns the returned `Error::Exception` into the SyntaxError with its position.
-pub fn compile_script(ctx: &Ctx<'_>, source: &str, name: &str) -> Result<Vec<u8>> {
+pub fn compile_script(ctx: &Ctx<'_>, source: &str, name: &str, strip: bool) -> Result<Vec<u8>> {
     let src = CString::new(source)?;
     let file = CString::new(name)?;
     let flags =

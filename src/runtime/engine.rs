@@ -146,6 +146,30 @@ fn run_engine(
     })
 }
 
+/// A context with the ECMAScript built-ins; without QuickJS's `performance` and `DOMException`,
+/// which are not in CloudFront Functions (and cost time to build in every context).
+fn new_context(rt: &rquickjs::Runtime, reuse: Reuse) -> rquickjs::Result<Context> {
+    if reuse == Reuse::Fresh {
+        // As before pooling.
+        return Context::full(rt);
+    }
+    use rquickjs::context::intrinsic::{
+        Date, Eval, Json, MapSet, Promise, Proxy, RegExp, RegExpCompiler, TypedArrays, WeakRef,
+    };
+    Context::custom::<(
+        Date,
+        Eval,
+        RegExpCompiler,
+        RegExp,
+        Json,
+        Proxy,
+        MapSet,
+        TypedArrays,
+        Promise,
+        WeakRef,
+    )>(rt)
+}
+
 /// Bytecode of a script compiled once per process (the prelude and the library).
 fn process_bytecode(
     ctx: &Ctx<'_>,
@@ -156,7 +180,7 @@ fn process_bytecode(
     if let Some(bytes) = cell.get() {
         return Ok(bytes);
     }
-    let bytes = bytecode::compile_script(ctx, source, name)?;
+    let bytes = bytecode::compile_script(ctx, source, name, true)?;
     Ok(cell.get_or_init(|| bytes))
 }
 
@@ -222,8 +246,8 @@ fn load_function<'js>(
         let bytes: Rc<[u8]> = match cached {
             Some(bytes) => bytes,
             None => {
-                let bytes =
-                    bytecode::compile_script(ctx, &with_hook(inv.code), SOURCE_NAME).catch(ctx)?;
+                let bytes = bytecode::compile_script(ctx, &with_hook(inv.code), SOURCE_NAME, false)
+                    .catch(ctx)?;
                 let shared: Rc<[u8]> = bytes.as_slice().into();
                 fresh_bytes(bytes);
                 shared
@@ -398,21 +422,23 @@ pub fn compile_only(code: &str, module: bool, limits: &super::Limits) -> Result<
         rt.set_memory_limit(limits.memory_bytes);
         let deadline = Instant::now() + limits.time_budget;
         rt.set_interrupt_handler(Some(Box::new(move || Instant::now() >= deadline)));
-        let result = Context::full(rt).map_err(internal).and_then(|ctx| {
-            ctx.with(|ctx| {
-                bytecode::update_stack_top(&ctx);
-                let compiled = if module {
-                    Module::declare(ctx.clone(), SOURCE_NAME, code)
-                        .map(|_| ())
-                        .catch(&ctx)
-                } else {
-                    bytecode::compile_script(&ctx, code, SOURCE_NAME)
-                        .map(|_| ())
-                        .catch(&ctx)
-                };
-                compiled.map_err(|e| compile_error(e))
-            })
-        });
+        let result = new_context(rt, Reuse::Pooled)
+            .map_err(internal)
+            .and_then(|ctx| {
+                ctx.with(|ctx| {
+                    bytecode::update_stack_top(&ctx);
+                    let compiled = if module {
+                        Module::declare(ctx.clone(), SOURCE_NAME, code)
+                            .map(|_| ())
+                            .catch(&ctx)
+                    } else {
+                        bytecode::compile_script(&ctx, code, SOURCE_NAME, false)
+                            .map(|_| ())
+                            .catch(&ctx)
+                    };
+                    compiled.map_err(|e| compile_error(e))
+                })
+            });
         let reusable = result
             .as_ref()
             .err()
