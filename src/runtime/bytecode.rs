@@ -32,8 +32,12 @@ pub fn compile_script(ctx: &Ctx<'_>, source: &str, name: &str, strip: bool) -> R
         if qjs::JS_IsException(func) {
             return Err(Error::Exception);
         }
+        let mut write_flags = qjs::JS_WRITE_OBJ_BYTECODE;
+        if strip {
+            write_flags |= qjs::JS_WRITE_OBJ_STRIP_DEBUG | qjs::JS_WRITE_OBJ_STRIP_SOURCE;
+        }
         let mut len: qjs::size_t = 0;
-        let buf = qjs::JS_WriteObject(ctx_ptr, &mut len, func, qjs::JS_WRITE_OBJ_BYTECODE as i32);
+        let buf = qjs::JS_WriteObject(ctx_ptr, &mut len, func, write_flags as i32);
         qjs::JS_FreeValue(ctx_ptr, func);
         if buf.is_null() {
             return Err(Error::Exception);
