@@ -1,17 +1,20 @@
-//! A local emulator of the CloudFront API (2020-05-31, REST-XML) over an in-memory store.
+//! A local emulator of the CloudFront API (2020-05-31, REST-XML: functions, key value stores) and
+//! the CloudFront KeyValueStore data plane (2022-07-26, REST-JSON) over one in-memory store.
 //!
 //! Real AWS SDKs talk to it. TestFunction runs code in the embedded [`crate::runtime`]. It knows
 //! nothing of the pipeline: they meet only over HTTP. The CLI calls [`serve`]; the demo and tests
 //! call [`start`] and talk to [`Running::endpoint_url`].
 //!
 //! Layout, in request order: `server` (the one handler: route, auth, faults, latency, log) →
-//! an API module (`cloudfront` for REST-XML) → `store` (state and its rules). `wire`,
+//! an API module (`cloudfront` for the REST-XML API, `kvs` for the key value store data plane's
+//! REST-JSON) → `store` (state and its rules). `wire`,
 //! `operation`, `errors` and `app` are the small shared pieces they all use.
 
 mod app;
 mod cloudfront;
 mod errors;
 mod faults;
+mod kvs;
 mod operation;
 mod reqlog;
 mod server;
@@ -48,7 +51,8 @@ pub struct EmulatorArgs {
     pub lose_rate: f64,
     /// Lose the answers of these writes after applying them: OPERATION[:503|:drop][:COUNT|:all],
     /// comma-separated or repeated. OPERATION is CreateFunction, UpdateFunction,
-    /// PublishFunction, DeleteFunction (or `writes` for all); 503 (the default) answers
+    /// PublishFunction, DeleteFunction, Create/Update/DeleteKeyValueStore, PutKey, DeleteKey,
+    /// UpdateKeys (or `writes` for all); 503 (the default) answers
     /// ServiceUnavailable, drop closes the connection; COUNT (default 1) loses the first COUNT
     /// successful answers, `all` every one. E.g. `--lose CreateFunction,UpdateFunction:drop`.
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
@@ -172,6 +176,7 @@ impl Config {
 #[doc(hidden)]
 pub fn fuzz_decode(path: &str, body: &[u8]) {
     cloudfront::decode_untrusted(path, body);
+    kvs::decode_untrusted(path, body);
 }
 
 /// A running emulator; dropping it stops the server too, [`Running::shutdown`] waits for that.

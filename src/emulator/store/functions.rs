@@ -177,11 +177,15 @@ impl Store {
             .and_then(|f| f.view(stage))
             .ok_or_else(|| ApiError::no_such_function(name.as_str()))?;
         check_if_match(&view.copy, if_match)?;
-        let kvs = view
-            .copy
-            .kvs_arns
-            .first()
-            .map(|arn| st.kvs.get(arn).cloned().unwrap_or_default());
+        // The store is found by the id its ARN ends with; a store deleted meanwhile reads empty.
+        let kvs = view.copy.kvs_arns.first().map(|arn| {
+            let id = arn.rsplit('/').next().unwrap_or_default();
+            st.stores
+                .values()
+                .find(|s| s.id == id)
+                .map(|s| s.keys.clone())
+                .unwrap_or_default()
+        });
         Ok(TestSnapshot { view, kvs })
     }
 

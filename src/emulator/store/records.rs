@@ -1,4 +1,5 @@
-//! The records the store keeps and persists: functions with their two stages, as plain data.
+//! The records the store keeps and persists: functions with their two stages, and key value
+//! stores with their keys, as plain data.
 //!
 //! Fields hold the crate's validated types (`FunctionName`, `Etag`, `Runtime`), written to the
 //! state file as their API text. Not for: the rules that change them (see the sibling modules).
@@ -125,6 +126,39 @@ pub struct FunctionSpec {
     pub kvs_arns: Vec<String>,
     /// The code bytes.
     pub code: Vec<u8>,
+}
+
+/// A key value store: control-plane metadata and the data plane's keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KvsRecord {
+    /// The name (unique per account).
+    pub name: String,
+    /// The id in its ARN (`arn:aws:cloudfront::ACCOUNT:key-value-store/ID`).
+    pub id: String,
+    /// The comment.
+    pub comment: String,
+    /// The control plane's ETag (changes with UpdateKeyValueStore).
+    #[serde(with = "text")]
+    pub etag: Etag,
+    /// The data plane's ETag (changes with every key write).
+    #[serde(with = "text")]
+    pub data_etag: Etag,
+    /// When it was created, in milliseconds since the Unix epoch.
+    pub created_ms: u64,
+    /// Last change of metadata or keys, in milliseconds since the Unix epoch.
+    pub last_modified_ms: u64,
+    /// The keys and their values, in key order.
+    pub keys: std::collections::BTreeMap<String, String>,
+}
+
+impl KvsRecord {
+    /// The sum of key and value bytes, as `TotalSizeInBytes` reports it.
+    pub fn total_bytes(&self) -> usize {
+        self.keys
+            .iter()
+            .map(|(k, v)| crate::kvs_limits::entry_bytes(k, v))
+            .sum()
+    }
 }
 
 /// A validated type written as its API text: what it displays as, read back through `FromStr`,
