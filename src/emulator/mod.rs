@@ -1,5 +1,6 @@
-//! A local emulator of the CloudFront API (2020-05-31, REST-XML: functions, key value stores) and
-//! the CloudFront KeyValueStore data plane (2022-07-26, REST-JSON) over one in-memory store.
+//! A local emulator of the CloudFront API (2020-05-31, REST-XML: functions, key value stores,
+//! distributions) and the CloudFront KeyValueStore data plane (2022-07-26, REST-JSON) over one
+//! in-memory store.
 //!
 //! Real AWS SDKs talk to it. TestFunction runs code in the embedded [`crate::runtime`]. It knows
 //! nothing of the pipeline: they meet only over HTTP. The CLI calls [`serve`]; the demo and tests
@@ -52,7 +53,7 @@ pub struct EmulatorArgs {
     /// Lose the answers of these writes after applying them: OPERATION[:503|:drop][:COUNT|:all],
     /// comma-separated or repeated. OPERATION is CreateFunction, UpdateFunction,
     /// PublishFunction, DeleteFunction, Create/Update/DeleteKeyValueStore, PutKey, DeleteKey,
-    /// UpdateKeys (or `writes` for all); 503 (the default) answers
+    /// UpdateKeys, Create/Update/DeleteDistribution (or `writes` for all); 503 (the default) answers
     /// ServiceUnavailable, drop closes the connection; COUNT (default 1) loses the first COUNT
     /// successful answers, `all` every one. E.g. `--lose CreateFunction,UpdateFunction:drop`.
     #[arg(long, value_delimiter = ',', value_name = "RULE")]

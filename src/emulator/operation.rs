@@ -56,6 +56,18 @@ pub enum Operation {
     DeleteKey,
     /// UpdateKeys.
     UpdateKeys,
+    /// CreateDistribution.
+    CreateDistribution,
+    /// GetDistribution.
+    GetDistribution,
+    /// GetDistributionConfig.
+    GetDistributionConfig,
+    /// UpdateDistribution.
+    UpdateDistribution,
+    /// DeleteDistribution.
+    DeleteDistribution,
+    /// ListDistributions.
+    ListDistributions,
 }
 
 /// A request mapped to its operation, with the (percent-decoded) path parameters.
@@ -110,6 +122,12 @@ const ALL: &[Operation] = &[
     Operation::PutKey,
     Operation::DeleteKey,
     Operation::UpdateKeys,
+    Operation::CreateDistribution,
+    Operation::GetDistribution,
+    Operation::GetDistributionConfig,
+    Operation::UpdateDistribution,
+    Operation::DeleteDistribution,
+    Operation::ListDistributions,
 ];
 
 impl Operation {
@@ -138,6 +156,12 @@ impl Operation {
             Operation::PutKey => ("PutKey", Kvs, true),
             Operation::DeleteKey => ("DeleteKey", Kvs, true),
             Operation::UpdateKeys => ("UpdateKeys", Kvs, true),
+            Operation::CreateDistribution => ("CreateDistribution", Cf, true),
+            Operation::GetDistribution => ("GetDistribution", Cf, false),
+            Operation::GetDistributionConfig => ("GetDistributionConfig", Cf, false),
+            Operation::UpdateDistribution => ("UpdateDistribution", Cf, true),
+            Operation::DeleteDistribution => ("DeleteDistribution", Cf, true),
+            Operation::ListDistributions => ("ListDistributions", Cf, false),
         }
     }
 

@@ -3,8 +3,9 @@
 
 Usage: python3 tests/wire/boto3_check.py http://127.0.0.1:PORT
 
-Runs every Functions operation and two errors, the key value store control plane, and the data
-plane (`cloudfront-keyvaluestore`, signed with SigV4A through awscrt) against the emulator, and
+Runs every Functions operation and two errors, the key value store control plane, the data plane
+(`cloudfront-keyvaluestore`, signed with SigV4A through awscrt) and the distribution operations
+against the emulator, and
 exits non-zero on the first mismatch. Not a general test suite: the Rust tests cover behaviour;
 this proves a non-Rust SDK parses the same bytes (including its own exception classes).
 """
@@ -99,8 +100,105 @@ def main(url):
         check(e.response["ResponseMetadata"]["HTTPStatusCode"] == 404, "NoSuchFunctionExists class")
 
     check_key_value_stores(url, cf)
+    check_distributions(cf)
 
     print("boto3 check passed")
+
+
+def distribution_config(reference, function_arn, enabled=True):
+    return {
+        "CallerReference": reference,
+        "Aliases": {"Quantity": 1, "Items": [f"{reference}.example.com"]},
+        "Origins": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "Id": "site",
+                    "DomainName": "site.s3.amazonaws.com",
+                    "S3OriginConfig": {"OriginAccessIdentity": ""},
+                }
+            ],
+        },
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "site",
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "FunctionAssociations": {
+                "Quantity": 1,
+                "Items": [{"FunctionARN": function_arn, "EventType": "viewer-request"}],
+            },
+        },
+        "CacheBehaviors": {
+            "Quantity": 1,
+            "Items": [
+                {
+                    "PathPattern": "/api/*",
+                    "TargetOriginId": "site",
+                    "ViewerProtocolPolicy": "https-only",
+                    "FunctionAssociations": {
+                        "Quantity": 1,
+                        "Items": [{"FunctionARN": function_arn, "EventType": "viewer-response"}],
+                    },
+                }
+            ],
+        },
+        "Comment": f"distribution {reference}",
+        "Enabled": enabled,
+    }
+
+
+def check_distributions(cf):
+    name = "boto3-dist"
+    created = cf.create_function(
+        Name=name, FunctionConfig={"Comment": "", "Runtime": "cloudfront-js-2.0"}, FunctionCode=CODE
+    )
+    arn = created["FunctionSummary"]["FunctionMetadata"]["FunctionARN"]
+    try:
+        cf.create_distribution(DistributionConfig=distribution_config("boto3-a", arn))
+        check(False, "an unpublished function cannot be associated")
+    except cf.exceptions.InvalidFunctionAssociation as e:
+        check(e.response["ResponseMetadata"]["HTTPStatusCode"] == 400, "InvalidFunctionAssociation")
+    cf.publish_function(Name=name, IfMatch=created["ETag"])
+
+    made = cf.create_distribution(DistributionConfig=distribution_config("boto3-a", arn))
+    check(made["ResponseMetadata"]["HTTPStatusCode"] == 201, "CreateDistribution answers 201")
+    dist = made["Distribution"]
+    check(dist["DomainName"].endswith(".cloudfront.net"), "CreateDistribution domain name")
+    dist_id = dist["Id"]
+    live = cf.describe_function(Name=name, Stage="LIVE")["FunctionSummary"]
+    check(live["Status"] == "DEPLOYED", "a used LIVE function is DEPLOYED")
+
+    got = cf.get_distribution_config(Id=dist_id)
+    config = got["DistributionConfig"]
+    items = config["CacheBehaviors"]["Items"][0]["FunctionAssociations"]["Items"]
+    check(items == [{"FunctionARN": arn, "EventType": "viewer-response"}], "config as sent")
+    check(got["ETag"] == made["ETag"], "GetDistributionConfig ETag")
+    check(cf.get_distribution(Id=dist_id)["Distribution"]["Status"] == "Deployed", "GetDistribution")
+
+    listed = cf.list_distributions(MaxItems="10")["DistributionList"]
+    check(
+        [d["Id"] for d in listed["Items"]] == [dist_id] and not listed["IsTruncated"],
+        "ListDistributions",
+    )
+    summary = listed["Items"][0]
+    check(summary["Aliases"]["Items"] == ["boto3-a.example.com"], "summary aliases")
+
+    try:
+        cf.delete_distribution(Id=dist_id, IfMatch=made["ETag"])
+        check(False, "an enabled distribution is not deleted")
+    except cf.exceptions.DistributionNotDisabled as e:
+        check(e.response["ResponseMetadata"]["HTTPStatusCode"] == 409, "DistributionNotDisabled")
+    updated = cf.update_distribution(
+        Id=dist_id, IfMatch=made["ETag"], DistributionConfig=distribution_config("boto3-a", arn, False)
+    )
+    check(updated["ETag"] != made["ETag"], "UpdateDistribution returns a new ETag")
+    cf.delete_distribution(Id=dist_id, IfMatch=updated["ETag"])
+    live = cf.describe_function(Name=name, Stage="LIVE")["FunctionSummary"]
+    check(live["Status"] == "UNASSOCIATED", "an unused LIVE function is UNASSOCIATED")
+    try:
+        cf.get_distribution(Id=dist_id)
+        check(False, "a deleted distribution is gone")
+    except cf.exceptions.NoSuchDistribution as e:
+        check(e.response["ResponseMetadata"]["HTTPStatusCode"] == 404, "NoSuchDistribution class")
 
 
 def as_given(url):

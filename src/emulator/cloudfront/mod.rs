@@ -4,6 +4,7 @@
 //! Paths, methods, status codes and headers follow the 2020-05-31 API model. Not for: state rules
 //! (see `store`) or the key value store data plane (see `kvs`).
 
+pub mod distributions;
 pub mod functions;
 pub mod key_value_stores;
 pub mod xml;
@@ -25,6 +26,9 @@ pub const FUNCTION_PREFIX: &str = "/2020-05-31/function";
 pub fn route(method: &Method, path: &str) -> Option<Route> {
     if let Some(rest) = path.strip_prefix(FUNCTION_PREFIX) {
         return function_route(method, rest);
+    }
+    if let Some(rest) = path.strip_prefix(distributions::DISTRIBUTION_PREFIX) {
+        return distributions::route(method, rest);
     }
     key_value_stores::route(method, path.strip_prefix(key_value_stores::KVS_PREFIX)?)
 }
@@ -73,6 +77,15 @@ pub async fn dispatch(
             let query = parse_query(uri)?;
             key_value_stores::dispatch(app, route, &query, headers, body).await
         }
+        Operation::CreateDistribution
+        | Operation::GetDistribution
+        | Operation::GetDistributionConfig
+        | Operation::UpdateDistribution
+        | Operation::DeleteDistribution
+        | Operation::ListDistributions => {
+            let query = parse_query(uri)?;
+            distributions::dispatch(app, route, &query, headers, body).await
+        }
         _ => functions::dispatch(app, route, uri, headers, body).await,
     }
 }
@@ -96,6 +109,7 @@ pub(crate) fn decode_untrusted(path: &str, body: &[u8]) {
     }
     functions::decode_body_untrusted(body);
     key_value_stores::decode_body_untrusted(body);
+    distributions::decode_body_untrusted(body);
 }
 
 #[cfg(test)]
@@ -153,6 +167,14 @@ mod tests {
         assert_eq!(
             r(Method::DELETE, "/2020-05-31/key-value-store/s"),
             Some(("DeleteKeyValueStore", name("s")))
+        );
+        assert_eq!(
+            r(Method::PUT, "/2020-05-31/distribution/E1/config"),
+            Some(("UpdateDistribution", name("E1")))
+        );
+        assert_eq!(
+            r(Method::GET, "/2020-05-31/distribution"),
+            Some(("ListDistributions", None))
         );
         assert_eq!(r(Method::PATCH, "/2020-05-31/function/f"), None);
         assert_eq!(r(Method::GET, "/2020-05-31/function/f/other"), None);

@@ -6,6 +6,7 @@
 //! the records they keep in `records`. Not for: argument validation or wire formats (see the API
 //! modules `cloudfront` and `kvs`).
 
+mod distributions;
 mod functions;
 mod kvs;
 mod records;
@@ -17,11 +18,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::emulator::store::records::{FunctionRecord, KvsRecord};
+use crate::emulator::store::records::{DistributionRecord, FunctionRecord, KvsRecord};
 use crate::types::{Etag, FunctionName};
 
+pub use distributions::DistributionView;
 pub use kvs::{DataView, KeyChanges, KvsView};
-pub use records::{FunctionSpec, StageView};
+pub use records::{Association, DistributionSpec, FunctionSpec, StageView};
 
 /// Format version of the state file, bumped on incompatible changes.
 const STATE_FORMAT: u32 = 1;
@@ -54,6 +56,9 @@ struct PersistedState {
     /// Absent in files written before key value stores existed.
     #[serde(default)]
     key_value_stores: Vec<KvsRecord>,
+    /// Absent in files written before distributions existed.
+    #[serde(default)]
+    distributions: Vec<DistributionRecord>,
 }
 
 /// Everything the emulator holds, as loaded from a state file or empty.
@@ -61,12 +66,15 @@ struct PersistedState {
 struct Loaded {
     functions: BTreeMap<FunctionName, FunctionRecord>,
     stores: BTreeMap<String, KvsRecord>,
+    distributions: BTreeMap<String, DistributionRecord>,
 }
 
 struct State {
     functions: BTreeMap<FunctionName, FunctionRecord>,
     /// Key value stores by name, with their keys.
     stores: BTreeMap<String, KvsRecord>,
+    /// Distributions by id.
+    distributions: BTreeMap<String, DistributionRecord>,
     /// Bumped on every mutation so an older snapshot never overwrites a newer file.
     generation: u64,
     rng: fastrand::Rng,
@@ -133,6 +141,7 @@ impl Store {
         let state = State {
             functions: loaded.functions,
             stores: loaded.stores,
+            distributions: loaded.distributions,
             generation: 0,
             rng: fastrand::Rng::new(),
         };
@@ -162,6 +171,7 @@ impl Store {
             format: STATE_FORMAT,
             functions: st.functions.values().cloned().collect(),
             key_value_stores: st.stores.values().cloned().collect(),
+            distributions: st.distributions.values().cloned().collect(),
         };
         match serde_json::to_string_pretty(&persisted) {
             Ok(json) => Some((st.generation, json)),
@@ -218,6 +228,11 @@ fn load_state(path: &Path, bytes: &[u8]) -> Result<Loaded, StateError> {
             .key_value_stores
             .into_iter()
             .map(|s| (s.name.clone(), s))
+            .collect(),
+        distributions: persisted
+            .distributions
+            .into_iter()
+            .map(|d| (d.id.clone(), d))
             .collect(),
     })
 }
@@ -290,6 +305,7 @@ mod tests {
             format: STATE_FORMAT,
             functions: vec![record.clone()],
             key_value_stores: Vec::new(),
+            distributions: Vec::new(),
         })
         .unwrap();
         let text = String::from_utf8(json.clone()).unwrap();

@@ -161,6 +161,63 @@ impl KvsRecord {
     }
 }
 
+/// One FunctionAssociation of a distribution's cache behavior.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Association {
+    /// The behavior's PathPattern; `*` for the default cache behavior.
+    pub path_pattern: String,
+    /// `viewer-request` or `viewer-response`.
+    pub event_type: String,
+    /// The associated function's ARN.
+    pub function_arn: String,
+}
+
+/// What a CreateDistribution or UpdateDistribution sent, already parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DistributionSpec {
+    /// The DistributionConfig element exactly as sent (without the XML declaration).
+    pub config_xml: String,
+    /// CallerReference (unique per account, fixed for the distribution's life).
+    pub caller_reference: String,
+    /// Enabled: only a disabled distribution can be deleted.
+    pub enabled: bool,
+    /// The FunctionAssociations of the default and the other cache behaviors.
+    pub associations: Vec<Association>,
+}
+
+/// A distribution as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DistributionRecord {
+    /// The id (`E` + 13 of `A-Z0-9`).
+    pub id: String,
+    /// The ETag that `If-Match` must name to update or delete it.
+    #[serde(with = "text")]
+    pub etag: Etag,
+    /// `dXXXXXXXXXXXXX.cloudfront.net`.
+    pub domain_name: String,
+    /// Last change, in milliseconds since the Unix epoch.
+    pub last_modified_ms: u64,
+    /// The config and what was read from it.
+    pub spec: DistributionSpec,
+}
+
+impl DistributionRecord {
+    /// Whether any cache behavior of this distribution runs the function `name`.
+    pub fn uses_function(&self, name: &str) -> bool {
+        self.spec
+            .associations
+            .iter()
+            .any(|a| function_name_of(&a.function_arn) == Some(name))
+    }
+}
+
+/// The name in a function ARN (`arn:aws:cloudfront::ACCOUNT:function/NAME`).
+pub fn function_name_of(arn: &str) -> Option<&str> {
+    arn.strip_prefix("arn:aws:cloudfront::")?
+        .split_once(":function/")
+        .map(|(_, name)| name)
+}
+
 /// A validated type written as its API text: what it displays as, read back through `FromStr`,
 /// so a state file with a bad name, ETag or runtime is refused when it is loaded.
 mod text {
