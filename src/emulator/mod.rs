@@ -351,6 +351,52 @@ mod tests {
     }
 
     #[test]
+    fn the_fuzz_entry_survives_the_seed_corpus_and_cut_or_garbled_requests_of_every_api() {
+        let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/emulator_request");
+        let mut inputs: Vec<Vec<u8>> = std::fs::read_dir(corpus)
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .filter_map(|e| std::fs::read(e.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(!inputs.is_empty(), "the seed corpus is in {corpus}");
+        let arn = "arn%3Aaws%3Acloudfront%3A%3A123456789012%3Akey-value-store%2Fa1b2c3d4-5678-90ab-cdef-000000011111";
+        inputs.push(
+            format!(
+                "/key-value-stores/{arn}/keys/k\n{{\"Puts\":[{{\"Key\":\"k\",\"Value\":\"v\"}}]}}"
+            )
+            .into_bytes(),
+        );
+        inputs.push(b"/2020-05-31/distribution/E1/config\n<DistributionConfig><CallerReference>r</CallerReference><Enabled>true</Enabled><DefaultCacheBehavior><FunctionAssociations><Quantity>1</Quantity></FunctionAssociations></DefaultCacheBehavior></DistributionConfig>".to_vec());
+        inputs.push(b"/2020-05-31/key-value-store/s\n<CreateKeyValueStoreRequest><Name>s</Name></CreateKeyValueStoreRequest>".to_vec());
+        let mut rng = fastrand::Rng::with_seed(11);
+        for input in inputs.clone() {
+            // Every prefix, and copies with a few bytes replaced at random.
+            for cut in 0..input.len().min(400) {
+                inputs.push(input[..cut].to_vec());
+            }
+            for _ in 0..50 {
+                let mut garbled = input.clone();
+                for _ in 0..4 {
+                    if !garbled.is_empty() {
+                        let i = rng.usize(..garbled.len());
+                        garbled[i] = rng.u8(..);
+                    }
+                }
+                inputs.push(garbled);
+            }
+        }
+        for data in &inputs {
+            let (path, body) = match data.iter().position(|&b| b == b'\n') {
+                Some(i) => (&data[..i], &data[i + 1..]),
+                None => (&b""[..], &data[..]),
+            };
+            fuzz_decode(&String::from_utf8_lossy(path), body);
+        }
+    }
+
+    #[test]
     fn lose_rules_come_comma_separated_or_repeated_and_reads_are_refused() {
         let cli = Cli::try_parse_from([
             "emulator",
