@@ -48,13 +48,17 @@
   }
 
   // ---- console ----
+  // Captured now: the function may replace JSON's methods, which must not change how its logs,
+  // its event or its result are written (see the driver below).
+  var jsonParse = JSON.parse;
+  var jsonStringify = JSON.stringify;
   function fmt(v) {
     if (typeof v === 'string') return v;
     if (v === undefined) return 'undefined';
     if (typeof v === 'function') return '[Function: ' + (v.name || 'anonymous') + ']';
     if (v instanceof Error) return v.name + ': ' + v.message;
     if (typeof v === 'object' && v !== null) {
-      try { return JSON.stringify(v); } catch (e) { return String(v); }
+      try { return jsonStringify(v); } catch (e) { return String(v); }
     }
     return String(v);
   }
@@ -111,10 +115,6 @@
   hide(g, 'Function', NoFunction);
 
   // ---- the invocation driver, called from Rust with the event as JSON ----
-  // Captured now: the function may replace JSON's methods, which must not change how its event
-  // is read or its result reported.
-  var jsonParse = JSON.parse;
-  var jsonStringify = JSON.stringify;
   var promiseResolve = Promise.resolve.bind(Promise);
   var promiseThen = Promise.prototype.then;
   hide(g, '__cf_invoke', function (eventJson) {
