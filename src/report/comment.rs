@@ -85,12 +85,23 @@ fn heading(report: &Report) -> String {
 fn outcome(f: &FunctionReport) -> &'static str {
     if !f.succeeded() {
         "failed"
+    } else if f.published_untested() {
+        "published untested (no test cases)"
     } else if f.published {
         "published to LIVE"
     } else if f.stage == Stage::Live {
         "unchanged: LIVE already holds this code"
     } else {
         "tested, not published"
+    }
+}
+
+/// A mark after "yes" for a publish that no test ran against.
+fn untested(f: &FunctionReport) -> &'static str {
+    if f.published_untested() {
+        " ⚠️ untested"
+    } else {
+        ""
     }
 }
 
@@ -111,7 +122,7 @@ fn functions_table(report: &Report) -> Vec<String> {
             opt_code_cell(f.etag.as_deref()),
             opt_cell(f.status.as_deref()),
             yes_no(f.changed),
-            yes_no(f.published),
+            format!("{}{}", yes_no(f.published), untested(f)),
             passed,
             f.test_results.len(),
             utilization(f.compute_utilization),
@@ -148,7 +159,7 @@ fn function_details_table(f: &FunctionReport) -> Vec<String> {
     let _ = writeln!(t, "| ETag | {} |", opt_code_cell(f.etag.as_deref()));
     let _ = writeln!(t, "| Status | {} |", opt_cell(f.status.as_deref()));
     let _ = writeln!(t, "| Changed | {} |", yes_no(f.changed));
-    let _ = writeln!(t, "| Published | {} |", yes_no(f.published));
+    let _ = writeln!(t, "| Published | {}{} |", yes_no(f.published), untested(f));
     let _ = writeln!(
         t,
         "| Compute utilization | {} |",
@@ -366,6 +377,7 @@ mod tests {
             etag: Some("E2QWRUHAPOMQZL".parse().unwrap()),
             status: Some(FunctionStatus::Unassociated),
             published: true,
+            tested: true,
             changed: true,
             compute_utilization: Some(17),
             test_results: vec![test("redirects apex", true, Some(17))],
