@@ -115,14 +115,15 @@ fn functions_table(report: &Report) -> Vec<String> {
     for f in &report.functions {
         let passed = f.test_results.iter().filter(|t| t.passed).count();
         parts.push(format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {}/{} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {}{} | {}/{} | {} |\n",
             code_cell(f.name.as_str()),
             icon(f.succeeded()),
             f.stage.as_str(),
             opt_code_cell(f.etag.as_deref()),
             opt_cell(f.status.as_deref()),
             yes_no(f.changed),
-            format!("{}{}", yes_no(f.published), untested(f)),
+            yes_no(f.published),
+            untested(f),
             passed,
             f.test_results.len(),
             utilization(f.compute_utilization),
@@ -430,6 +431,20 @@ mod tests {
         );
         let body = render("manifest:cf.yaml", &report(vec![function("a")]));
         assert!(body.starts_with("<!-- cloudfront-publish:manifest:cf.yaml -->\n"));
+    }
+
+    #[test]
+    fn a_publish_without_tests_is_shown_as_published_untested() {
+        let mut f = function("redirect-www");
+        f.tested = false;
+        f.test_results.clear();
+        let body = render("redirect-www", &report(vec![f.clone()]));
+        assert!(body.contains("published untested"), "{body}");
+        assert!(body.contains("| Published | yes ⚠️ untested |"), "{body}");
+        let multi = render("m", &report(vec![f, function("b")]));
+        assert_eq!(multi.matches("⚠️ untested").count(), 1, "{multi}");
+        let tested = render("redirect-www", &report(vec![function("redirect-www")]));
+        assert!(!tested.contains("untested"), "{tested}");
     }
 
     #[test]
