@@ -74,6 +74,8 @@ struct Model {
     /// (aws-smithy-mocks cannot answer a real retry of a computed response, so the retry's answer
     /// stands in for both attempts; the emulator tests in `lost_answers.rs` run the real thing.)
     lose: Vec<&'static str>,
+    /// Another writer creates the function with this code just before this run's CreateFunction.
+    foreign_create: Option<&'static str>,
     /// TestFunction answers without ComputeUtilization.
     no_utilization: bool,
     /// GetFunction answers without an ETag header.
@@ -94,6 +96,7 @@ impl Model {
             update_error: None,
             written: Vec::new(),
             lose: Vec::new(),
+            foreign_create: None,
             no_utilization: false,
             get_without_etag: false,
         }
@@ -296,6 +299,10 @@ fn rules(model: &Arc<Mutex<Model>>) -> Vec<Rule> {
     let create = mock!(Client::create_function).then_compute_response(move |req| {
         let mut m = lock(&m);
         let name = req.name().unwrap_or_default().to_owned();
+        if let Some(code) = m.foreign_create.take() {
+            let v = m.version("EFOREIGN", code, "UNPUBLISHED");
+            m.functions.insert(name.clone(), (Some(v), None));
+        }
         if m.functions.contains_key(&name) {
             return error(409, "FunctionAlreadyExists", "A function with the same name already exists.");
         }
@@ -1738,4 +1745,34 @@ async fn a_function_without_test_cases_is_published_but_not_tested() {
     )
     .await;
     assert!(only(&tested).tested, "{tested:#?}");
+}
+
+#[tokio::test]
+async fn a_create_409_from_someone_elses_function_still_fails_cleanly() {
+    let mut model = Model::new();
+    model.foreign_create = Some(OLD_CODE);
+    let h = harness(model);
+    let report = run(
+        &h,
+        &plan(vec![function(
+            "fresh",
+            Some(NEW_CODE),
+            vec![case("a", None)],
+        )]),
+    )
+    .await;
+    let sent = h.wire.sent();
+    assert_eq!(count(&sent, "TestFunction"), 0, "{sent:#?}");
+    assert_eq!(count(&sent, "PublishFunction"), 0, "{sent:#?}");
+    let f = only(&report);
+    let err = f.error.as_deref().unwrap_or_default();
+    assert!(
+        err.contains("CreateFunction: FunctionAlreadyExists") && err.contains("Another writer"),
+        "{err}"
+    );
+    assert!(!f.published);
+    assert!(
+        lock(&h.model).live("fresh").is_none(),
+        "nothing reached LIVE"
+    );
 }

@@ -76,7 +76,7 @@ async fn settle(
         Ok(Some((live, live_code))) if live_code == code && same_config(&live, dev) => {
             report.published = true;
             report.steps.push(format!(
-                "PublishFunction: the answer was lost ({}); LIVE ETag {} holds exactly the tested code and config: published",
+                "PublishFunction: the answer was lost (the call ended in {}); LIVE ETag {} holds exactly the tested code and config: recognised as this run's publish",
                 err.code, live.etag
             ));
             report.function_arn = Some(live.arn.clone());

@@ -152,7 +152,7 @@ async fn recognise(
     }
     report.changed = true;
     report.steps.push(format!(
-        "{}: the answer was lost ({}); DEVELOPMENT ETag {} holds exactly this run's code and config: recognised as this run's write",
+        "{}: the answer was lost (the call ended in {}); DEVELOPMENT ETag {} holds exactly this run's code and config: recognised as this run's write",
         err.operation, err.code, dev.etag
     ));
     Ok(Synced { dev, code })
