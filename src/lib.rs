@@ -7,6 +7,7 @@ pub mod app;
 pub mod aws;
 pub mod cli;
 pub mod demo;
+pub mod distributions;
 pub mod emulator;
 pub mod github;
 pub mod inputs;
