@@ -3,6 +3,7 @@
 //! Renders; never fetches. The pipeline fills a [`Report`]; the front doors write it out.
 
 pub mod comment;
+pub mod distributions;
 mod markdown;
 pub mod outputs;
 pub mod summary;
