@@ -46,6 +46,7 @@ const SPEC_OUTPUTS: &[&str] = &[
     "compute-utilization",
     "test-results",
     "comment-url",
+    "distributions",
     "results",
 ];
 
