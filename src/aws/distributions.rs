@@ -4,9 +4,11 @@
 //! [`Listing::using`]. Not for: deciding what a failed listing means for the run (the pipeline
 //! makes it a warning).
 
+use aws_sdk_cloudfront::operation::list_distributions::ListDistributionsError;
 use aws_sdk_cloudfront::types::{DistributionSummary, FunctionAssociations};
 
-use super::{AwsError, CloudFront};
+use super::error::ModeledError;
+use super::{AwsError, AwsErrorCode, CloudFront};
 use crate::distributions::{
     Association, Behavior, DEFAULT_PATH_PATTERN, EventType, Listed, Listing,
 };
@@ -46,11 +48,19 @@ impl CloudFront {
                 _ => return Ok(Listing::new(distributions)),
             }
         }
-        Err(AwsError {
-            operation: "ListDistributions",
-            code: "TooManyPages".to_owned(),
-            message: format!("the listing did not end after {MAX_PAGES} pages"),
-        })
+        Err(AwsError::new(
+            "ListDistributions",
+            AwsErrorCode::ResponseError,
+            format!("the listing did not end after {MAX_PAGES} pages"),
+        ))
+    }
+}
+
+// AccessDenied is not modeled for ListDistributions; it comes from the error metadata.
+impl ModeledError for ListDistributionsError {
+    fn modeled(&self) -> Option<AwsErrorCode> {
+        self.is_invalid_argument()
+            .then_some(AwsErrorCode::InvalidArgument)
     }
 }
 
