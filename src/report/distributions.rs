@@ -6,8 +6,8 @@
 
 use std::fmt::Write as _;
 
-use super::FunctionReport;
 use super::markdown::code_cell;
+use super::{FunctionReport, Report};
 use crate::distributions::Distribution;
 use crate::types::Stage;
 
@@ -72,6 +72,31 @@ impl Effect {
             Self::Changed => "changed",
             Self::Unchanged => "unchanged",
             Self::NotChanged => "not changed",
+        }
+    }
+}
+
+/// The summary's and the comment's part for a report: one function gets its section; a manifest
+/// run (or several functions) one table of every distribution touched. `None` when no function's
+/// ARN is known (nothing was read), so there is nothing to match.
+pub fn for_report(report: &Report) -> Option<String> {
+    let known: Vec<&FunctionReport> = report
+        .functions
+        .iter()
+        .filter(|f| f.function_arn.is_some())
+        .collect();
+    match (
+        report.manifest.is_some() || report.functions.len() > 1,
+        known.as_slice(),
+    ) {
+        (_, []) => None,
+        (false, [f]) => Some(section(Effect::of(f), f.distributions.as_deref())),
+        _ => {
+            let rows: Vec<(&str, Effect, Option<&[Distribution]>)> = known
+                .iter()
+                .map(|f| (f.name.as_str(), Effect::of(f), f.distributions.as_deref()))
+                .collect();
+            Some(touched_table(&rows))
         }
     }
 }
@@ -214,6 +239,84 @@ mod tests {
             .skip(2)
             .take_while(|l| l.starts_with('|'))
             .collect()
+    }
+
+    fn function(name: &str, stage: Stage, published: bool, error: Option<&str>) -> FunctionReport {
+        FunctionReport {
+            name: name.parse().unwrap(),
+            function_arn: Some(format!("arn:aws:cloudfront::123456789012:function/{name}")),
+            stage,
+            etag: None,
+            status: None,
+            published,
+            changed: published,
+            compute_utilization: None,
+            test_results: Vec::new(),
+            error: error.map(str::to_owned),
+            note: None,
+            warnings: Vec::new(),
+            distributions: Some(vec![dist("EA", &[], &[("*", EventType::ViewerRequest)])]),
+            steps: Vec::new(),
+            duration: Default::default(),
+        }
+    }
+
+    #[test]
+    fn the_effect_follows_what_the_run_did() {
+        let of = |stage, published, error| Effect::of(&function("f", stage, published, error));
+        assert_eq!(of(Stage::Live, true, None), Effect::Changed);
+        assert_eq!(of(Stage::Development, false, None), Effect::WillChange);
+        assert_eq!(of(Stage::Live, false, None), Effect::Unchanged);
+        assert_eq!(
+            of(Stage::Development, false, Some("failed")),
+            Effect::NotChanged
+        );
+    }
+
+    #[test]
+    fn summary_and_comment_show_a_section_or_the_manifest_table() {
+        let single = Report {
+            functions: vec![function("site", Stage::Development, false, None)],
+            ..Report::default()
+        };
+        for text in [
+            super::super::summary::render(&single),
+            super::super::comment::render("site", &single),
+        ] {
+            assert!(
+                text.contains("**Distributions a publish will change**"),
+                "{text}"
+            );
+            assert!(
+                text.contains("| `EA` | `ea.cloudfront.net` | – | `*` viewer-request |"),
+                "{text}"
+            );
+        }
+        let manifest = Report {
+            functions: vec![
+                function("fn-a", Stage::Live, true, None),
+                function("fn-b", Stage::Development, false, Some("failed")),
+            ],
+            manifest: Some("cf.yaml".to_owned()),
+            ..Report::default()
+        };
+        for text in [
+            super::super::summary::render(&manifest),
+            super::super::comment::render("manifest:cf.yaml", &manifest),
+        ] {
+            assert!(text.contains("**Distributions touched**"), "{text}");
+            assert!(
+                text.contains("`*` viewer-request: `fn-a` (changed)<br>`*` viewer-request: `fn-b` (not changed)"),
+                "{text}"
+            );
+        }
+        let mut unread = function("site", Stage::Development, false, Some("read failed"));
+        unread.function_arn = None;
+        let unread = Report {
+            functions: vec![unread],
+            ..Report::default()
+        };
+        assert_eq!(for_report(&unread), None);
     }
 
     #[test]
