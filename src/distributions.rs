@@ -136,9 +136,11 @@ impl Listing {
         self.distributions.is_empty()
     }
 
-    /// The distributions whose behaviors name `function_arn`, each with only those behaviors.
+    /// The distributions whose behaviors name `function_arn`, each with only those behaviors, by
+    /// id: the service's listing order is not documented, and a comment should not churn with it.
     pub fn using(&self, function_arn: &str) -> Vec<Distribution> {
-        self.distributions
+        let mut used: Vec<Distribution> = self
+            .distributions
             .iter()
             .filter_map(|d| {
                 let behaviors: Vec<Behavior> = d
@@ -154,7 +156,9 @@ impl Listing {
                     behaviors,
                 })
             })
-            .collect()
+            .collect();
+        used.sort_by(|a, b| a.id.cmp(&b.id));
+        used
     }
 }
 
@@ -296,6 +300,16 @@ mod tests {
                 .using("arn:aws:cloudfront::123456789012:function/none")
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn distributions_come_by_id_whatever_the_listing_order() {
+        let listing = Listing::new(vec![
+            listed("EZ", vec![assoc(ARN, "*", EventType::ViewerRequest)]),
+            listed("EA", vec![assoc(ARN, "*", EventType::ViewerRequest)]),
+        ]);
+        let ids: Vec<String> = listing.using(ARN).into_iter().map(|d| d.id).collect();
+        assert_eq!(ids, vec!["EA", "EZ"]);
     }
 
     #[test]
