@@ -45,13 +45,15 @@ impl Effect {
         }
     }
 
-    fn heading(self) -> &'static str {
+    fn lead(self) -> &'static str {
         match self {
-            Self::WillChange => "Distributions a publish will change",
-            Self::Changed => "Distributions this publish changed",
-            Self::Unchanged => "Distributions running this code (unchanged: LIVE already held it)",
+            Self::WillChange => "A publish will change these cache behaviors:",
+            Self::Changed => "This publish changed these cache behaviors:",
+            Self::Unchanged => {
+                "These cache behaviors run this code (unchanged: LIVE already held it):"
+            }
             Self::NotChanged => {
-                "Distributions running this function (not changed: nothing was published)"
+                "These cache behaviors run the function; nothing was published, so they did not change:"
             }
         }
     }
@@ -103,7 +105,7 @@ pub fn for_report(report: &Report) -> Option<String> {
 
 /// One function's section: what its publish changes. `None`: the listing failed (a warning says why).
 pub fn section(effect: Effect, distributions: Option<&[Distribution]>) -> String {
-    let mut s = format!("**{}**\n\n", effect.heading());
+    let mut s = String::from("**Where it runs**\n\n");
     match distributions {
         None => s.push_str(
             "Unknown: the distributions could not be listed (see the warnings); PublishFunction still updates every cache behavior that uses the function.\n\n",
@@ -112,6 +114,7 @@ pub fn section(effect: Effect, distributions: Option<&[Distribution]>) -> String
             let _ = writeln!(s, "{}\n", effect.none_text());
         }
         Some(list) => {
+            let _ = writeln!(s, "{}\n", effect.lead());
             s.push_str(TABLE_HEAD);
             let rows = list.iter().map(|d| {
                 let behaviors = capped(
@@ -284,7 +287,7 @@ mod tests {
             super::super::comment::render("site", &single),
         ] {
             assert!(
-                text.contains("**Distributions a publish will change**"),
+                text.contains("A publish will change these cache behaviors:"),
                 "{text}"
             );
             assert!(
@@ -331,7 +334,8 @@ mod tests {
         )];
         let before = section(Effect::WillChange, Some(&d));
         assert!(
-            before.starts_with("**Distributions a publish will change**"),
+            before
+                .starts_with("**Where it runs**\n\nA publish will change these cache behaviors:\n"),
             "{before}"
         );
         assert_eq!(
@@ -342,7 +346,7 @@ mod tests {
         );
         let after = section(Effect::Changed, Some(&d));
         assert!(
-            after.starts_with("**Distributions this publish changed**"),
+            after.contains("\nThis publish changed these cache behaviors:\n"),
             "{after}"
         );
         assert_eq!(rows(&after), rows(&before));
