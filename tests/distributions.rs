@@ -484,6 +484,63 @@ async fn a_manifest_run_lists_once_and_shows_every_function_in_one_table() {
     assert!(rows[0].contains("`fn-b` (changed)"), "{}", rows[0]);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn every_page_is_listed_and_the_summary_table_is_capped() {
+    let emu = Emu::start(|_| {}).await;
+    let ws = example_workspace();
+    let url = emu.url();
+    let arn = first_publish(ws.path(), &url).await;
+    // One more than a page of 100.
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..101 {
+        let (sdk, arn) = (emu.client(), arn.clone());
+        set.spawn(async move {
+            let reference = format!("site-{i}");
+            create_distribution(
+                &sdk,
+                &reference,
+                &[],
+                &[(&arn, EventType::ViewerRequest)],
+                &[],
+            )
+            .await
+            .id
+        });
+    }
+    let mut created = std::collections::BTreeSet::new();
+    while let Some(id) = set.join_next().await {
+        created.insert(id.unwrap());
+    }
+    edit_function(ws.path(), "pages");
+    let before = emu.requests().len();
+    let run = run(ws.path(), &inputs(&url), &[]).await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    let listed: std::collections::BTreeSet<String> = distributions_output(&run)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(listed, created);
+    let ops = operations(&emu.requests()[before..]);
+    assert_eq!(
+        ops.iter().filter(|o| *o == "ListDistributions").count(),
+        2,
+        "{ops:?}"
+    );
+    let rows = run
+        .summary
+        .lines()
+        .filter(|l| l.ends_with("| `*` viewer-request |"))
+        .count();
+    assert_eq!(rows, 50, "{}", run.summary);
+    assert!(
+        run.summary.contains("| … 51 more | | | |"),
+        "{}",
+        run.summary
+    );
+}
+
 // ---- a proxy that denies ListDistributions -----------------------------------------------------
 
 /// Loopback proxy in front of the emulator: ListDistributions gets the service's 403 AccessDenied,
