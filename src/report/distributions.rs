@@ -252,6 +252,7 @@ mod tests {
             etag: None,
             status: None,
             published,
+            tested: true,
             changed: published,
             compute_utilization: None,
             test_results: Vec::new(),
