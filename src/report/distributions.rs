@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::markdown::code_cell;
+use super::markdown::{cell, code_cell};
 use super::{FunctionReport, Report};
 use crate::distributions::Distribution;
 use crate::types::Stage;
@@ -119,7 +119,7 @@ pub fn section(effect: Effect, distributions: Option<&[Distribution]>) -> String
             let rows = list.iter().map(|d| {
                 let behaviors = capped(
                     d.behaviors.iter().map(|b| {
-                        format!("{} {}", code_cell(&b.path_pattern), b.event_type)
+                        format!("{} {}", code_cell(&b.path_pattern), cell(b.event_type.as_str()))
                     }),
                     d.behaviors.len(),
                     MAX_BEHAVIORS,
@@ -133,7 +133,7 @@ pub fn section(effect: Effect, distributions: Option<&[Distribution]>) -> String
 }
 
 /// The manifest run's one table: every distribution that runs any of its functions, each behavior
-/// naming its function and what this run did to it. Empty when no function's listing is known.
+/// naming its function and what this run did to it, by distribution id.
 pub fn touched_table(functions: &[(&str, Effect, Option<&[Distribution]>)]) -> String {
     let mut touched: Vec<(&Distribution, Vec<String>)> = Vec::new();
     let mut unknown = false;
@@ -147,7 +147,7 @@ pub fn touched_table(functions: &[(&str, Effect, Option<&[Distribution]>)]) -> S
                 format!(
                     "{} {}: {} ({})",
                     code_cell(&b.path_pattern),
-                    b.event_type,
+                    cell(b.event_type.as_str()),
                     code_cell(name),
                     effect.short()
                 )
@@ -167,6 +167,7 @@ pub fn touched_table(functions: &[(&str, Effect, Option<&[Distribution]>)]) -> S
         });
         return s;
     }
+    touched.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     s.push_str(TABLE_HEAD);
     let total = touched.len();
     let rows = touched.into_iter().map(|(d, lines)| {
@@ -379,6 +380,16 @@ mod tests {
         assert!(!row.contains("a10.example.com"), "{row}");
         // The pipe is escaped, so the row keeps its four cells.
         assert!(row.contains("\\|"), "{row}");
+        // An event type the service may add one day is text from the network too.
+        let odd = [dist(
+            "EB",
+            &[],
+            &[("*", EventType::Other("<b>x|y</b>".to_owned()))],
+        )];
+        let s = section(Effect::Changed, Some(&odd));
+        let row = rows(&s)[0];
+        assert!(!row.contains("<b>"), "{row}");
+        assert!(row.ends_with("| `*` &lt;b&gt;x\\|y&lt;/b&gt; |"), "{row}");
         let many: Vec<Distribution> = (0..60)
             .map(|i| dist(&format!("E{i}"), &[], &[("*", EventType::ViewerRequest)]))
             .collect();
