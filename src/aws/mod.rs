@@ -144,10 +144,16 @@ impl CloudFront {
         })
     }
 
-    /// A client from an explicit SDK config (tests and `demo`).
+    /// A client from an explicit SDK config (tests and `demo`), with the same retries and
+    /// timeouts as [`CloudFront::connect`].
     pub fn from_conf(conf: aws_sdk_cloudfront::Config) -> Self {
+        let conf = conf
+            .to_builder()
+            .retry_config(retry_config())
+            .timeout_config(timeout_config())
+            .build();
         Self {
-            client: Client::from_conf(conf.to_builder().retry_config(retry_config()).build()),
+            client: Client::from_conf(conf),
         }
     }
 
