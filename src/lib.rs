@@ -10,6 +10,7 @@ pub mod demo;
 pub mod emulator;
 pub mod github;
 pub mod inputs;
+pub mod kvs;
 pub mod localtest;
 pub mod manifest;
 pub mod pipeline;
