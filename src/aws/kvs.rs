@@ -16,7 +16,8 @@ use kvs_sdk::config::endpoint::{
 };
 use kvs_sdk::types::{DeleteKeyRequestListItem, PutKeyRequestListItem};
 
-use super::{AwsError, CloudFront, parse_etag, retry_config, timeout_config};
+use super::error::ModeledError;
+use super::{AwsError, AwsErrorCode, CloudFront, parse_etag, retry_config, timeout_config};
 use crate::kvs::{Batch, KvsData};
 use crate::types::Etag;
 
@@ -56,7 +57,7 @@ impl CloudFront {
             Ok(out) => Ok(out.key_value_store().map(store_info)),
             Err(e) => {
                 let err = AwsError::from_sdk("DescribeKeyValueStore", e);
-                if err.code == "EntityNotFound" {
+                if err.code == AwsErrorCode::EntityNotFound {
                     Ok(None)
                 } else {
                     Err(err)
@@ -76,17 +77,16 @@ impl CloudFront {
             .send()
             .await;
         match res {
-            Ok(out) => out
-                .key_value_store()
-                .map(store_info)
-                .ok_or_else(|| AwsError {
-                    operation: "CreateKeyValueStore",
-                    code: "ResponseError".to_owned(),
-                    message: "the response described no store".to_owned(),
-                }),
+            Ok(out) => out.key_value_store().map(store_info).ok_or_else(|| {
+                AwsError::new(
+                    "CreateKeyValueStore",
+                    AwsErrorCode::ResponseError,
+                    "the response described no store".to_owned(),
+                )
+            }),
             Err(e) => {
                 let err = AwsError::from_sdk("CreateKeyValueStore", e);
-                if err.code != "EntityAlreadyExists" {
+                if err.code != AwsErrorCode::EntityAlreadyExists {
                     return Err(err);
                 }
                 self.describe_kvs(name).await?.ok_or(err)
@@ -103,39 +103,38 @@ impl CloudFront {
             match store.status.as_str() {
                 "READY" => return Ok(store),
                 "PROVISIONING_FAILED" => {
-                    return Err(AwsError {
-                        operation: "CreateKeyValueStore",
-                        code: "ProvisioningFailed".to_owned(),
-                        message: format!("key value store {} could not be provisioned", store.name),
-                    });
+                    return Err(AwsError::new(
+                        "CreateKeyValueStore",
+                        AwsErrorCode::ProvisioningFailed,
+                        format!("key value store {} could not be provisioned", store.name),
+                    ));
                 }
                 _ => {}
             }
             if tokio::time::Instant::now() + delay > deadline {
-                return Err(AwsError {
-                    operation: "DescribeKeyValueStore",
-                    code: "Timeout".to_owned(),
-                    message: format!(
+                return Err(AwsError::new(
+                    "DescribeKeyValueStore",
+                    AwsErrorCode::Timeout,
+                    format!(
                         "key value store {} is still {} after {} s",
                         store.name,
                         store.status,
                         READY_TIMEOUT.as_secs()
                     ),
-                });
+                ));
             }
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
-            store = self
-                .describe_kvs(&store.name)
-                .await?
-                .ok_or_else(|| AwsError {
-                    operation: "DescribeKeyValueStore",
-                    code: "EntityNotFound".to_owned(),
-                    message: format!(
+            store = self.describe_kvs(&store.name).await?.ok_or_else(|| {
+                AwsError::new(
+                    "DescribeKeyValueStore",
+                    AwsErrorCode::EntityNotFound,
+                    format!(
                         "key value store {} disappeared while provisioning",
                         store.name
                     ),
-                })?;
+                )
+            })?;
         }
     }
 }
@@ -244,10 +243,8 @@ impl KvsClient {
         if_match: &Etag,
         batch: &Batch,
     ) -> Result<Etag, AwsError> {
-        let build = |e: kvs_sdk::error::BuildError| AwsError {
-            operation: "UpdateKeys",
-            code: "InvalidRequest".to_owned(),
-            message: e.to_string(),
+        let build = |e: kvs_sdk::error::BuildError| {
+            AwsError::new("UpdateKeys", AwsErrorCode::InvalidRequest, e.to_string())
         };
         let mut req = self
             .client
@@ -283,8 +280,78 @@ impl AwsError {
     /// True when a store write met another ETag than it sent (409 ConflictException, or a 412).
     pub fn is_store_conflict(&self) -> bool {
         matches!(
-            self.code.as_str(),
-            "ConflictException" | "PreconditionFailed"
+            self.code,
+            AwsErrorCode::ConflictException | AwsErrorCode::PreconditionFailed
         )
+    }
+}
+
+impl ModeledError
+    for aws_sdk_cloudfront::operation::describe_key_value_store::DescribeKeyValueStoreError
+{
+    fn modeled(&self) -> Option<AwsErrorCode> {
+        if self.is_entity_not_found() {
+            Some(AwsErrorCode::EntityNotFound)
+        } else if self.is_invalid_argument() {
+            Some(AwsErrorCode::InvalidArgument)
+        } else {
+            None
+        }
+    }
+}
+
+impl ModeledError
+    for aws_sdk_cloudfront::operation::create_key_value_store::CreateKeyValueStoreError
+{
+    fn modeled(&self) -> Option<AwsErrorCode> {
+        if self.is_entity_already_exists() {
+            Some(AwsErrorCode::EntityAlreadyExists)
+        } else if self.is_entity_limit_exceeded() {
+            Some(AwsErrorCode::EntityLimitExceeded)
+        } else if self.is_invalid_argument() {
+            Some(AwsErrorCode::InvalidArgument)
+        } else {
+            None
+        }
+    }
+}
+
+/// The data plane's read errors: the two shapes both reads model, with the same helpers.
+macro_rules! data_plane_errors {
+    ($($ty:ty),*) => {$(
+        impl ModeledError for $ty {
+            fn modeled(&self) -> Option<AwsErrorCode> {
+                if self.is_access_denied_exception() {
+                    Some(AwsErrorCode::AccessDeniedException)
+                } else if self.is_resource_not_found_exception() {
+                    Some(AwsErrorCode::ResourceNotFoundException)
+                } else {
+                    None
+                }
+            }
+        }
+    )*};
+}
+
+data_plane_errors!(
+    kvs_sdk::operation::describe_key_value_store::DescribeKeyValueStoreError,
+    kvs_sdk::operation::list_keys::ListKeysError
+);
+
+impl ModeledError for kvs_sdk::operation::update_keys::UpdateKeysError {
+    fn modeled(&self) -> Option<AwsErrorCode> {
+        if self.is_conflict_exception() {
+            Some(AwsErrorCode::ConflictException)
+        } else if self.is_service_quota_exceeded_exception() {
+            Some(AwsErrorCode::ServiceQuotaExceededException)
+        } else if self.is_access_denied_exception() {
+            Some(AwsErrorCode::AccessDeniedException)
+        } else if self.is_resource_not_found_exception() {
+            Some(AwsErrorCode::ResourceNotFoundException)
+        } else if self.is_validation_exception() {
+            Some(AwsErrorCode::ValidationException)
+        } else {
+            None
+        }
     }
 }
