@@ -146,6 +146,24 @@ pub fn load(path: &Path) -> Result<KvsData, KvsDataError> {
     parse(&text, format, path)
 }
 
+/// Reads and validates the data file `file` (as the user wrote it) relative to `base`; messages
+/// name `file`, not the joined path.
+pub fn load_relative(base: &Path, file: &str) -> Result<KvsData, KvsDataError> {
+    let shown = Path::new(file);
+    let format = DataFormat::of(shown).ok_or_else(|| {
+        KvsDataError(format!(
+            "{file}: a key value store data file must be a .json, .yaml or .yml file"
+        ))
+    })?;
+    let text = std::fs::read_to_string(base.join(file)).map_err(|e| {
+        KvsDataError(format!(
+            "{file}: cannot read the key value store data: {}",
+            crate::checks::io_reason(&e)
+        ))
+    })?;
+    parse(&text, format, shown)
+}
+
 /// Parses and validates data file text; `path` is only used in messages.
 pub fn parse(text: &str, format: DataFormat, path: &Path) -> Result<KvsData, KvsDataError> {
     let p = path.display();

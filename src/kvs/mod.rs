@@ -7,7 +7,9 @@
 
 pub mod data;
 pub mod limits;
+pub mod store;
 pub mod sync;
 
 pub use data::{DataFormat, KvsData, KvsDataError};
+pub use store::StoreRef;
 pub use sync::{Batch, Changes, Restore};
