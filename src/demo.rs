@@ -68,6 +68,7 @@ pub fn example_plan(endpoint_url: &str) -> Result<Plan, DemoError> {
         .with_aws(AwsSettings {
             region: "us-east-1".to_owned(),
             endpoint_url: Some(endpoint_url.to_owned()),
+            kvs_endpoint_url: Some(endpoint_url.to_owned()),
             ..AwsSettings::default()
         })
         .with_github(GithubSettings {

@@ -346,10 +346,11 @@ fn aws_settings(raw: &RawInputs, ctx: &Context) -> Result<AwsSettings, InputErro
             format!("{region:?} is not a region name"),
         ));
     }
-    let endpoint_url = match raw.opt("endpoint-url") {
-        Some(url) => Some(check_url(&url).map_err(|m| InputError::input("endpoint-url", m.0))?),
-        None => ctx.env_endpoint_url.clone(),
-    };
+    let given = raw
+        .opt("endpoint-url")
+        .map(|url| check_url(&url).map_err(|m| InputError::input("endpoint-url", m.0)))
+        .transpose()?;
+    let endpoint_url = given.clone().or_else(|| ctx.env_endpoint_url.clone());
     let role_to_assume = raw.opt("role-to-assume");
     if let Some(role) = &role_to_assume {
         if !is_role_arn(role) {
@@ -368,6 +369,7 @@ fn aws_settings(raw: &RawInputs, ctx: &Context) -> Result<AwsSettings, InputErro
     Ok(AwsSettings {
         region,
         endpoint_url,
+        kvs_endpoint_url: given,
         role_to_assume,
         oidc_request: ctx.oidc_request.clone(),
     })

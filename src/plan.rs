@@ -383,6 +383,9 @@ pub struct AwsSettings {
     pub region: String,
     /// Endpoint override for CloudFront only.
     pub endpoint_url: Option<String>,
+    /// Endpoint override for the key value store data plane (the `endpoint-url` input; without it
+    /// the SDK reads `AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE`, then `AWS_ENDPOINT_URL`).
+    pub kvs_endpoint_url: Option<String>,
     /// Role to assume with the workflow's OIDC token.
     pub role_to_assume: Option<String>,
     /// `ACTIONS_ID_TOKEN_REQUEST_URL` and its bearer token.

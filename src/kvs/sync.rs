@@ -6,6 +6,7 @@
 //! only computes what each phase sends. Everything here works on keys and [`KvsData`] and is pure;
 //! Debug output of a [`Batch`] lists keys only.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use super::data::KvsData;
@@ -187,6 +188,40 @@ pub fn holds(now: &KvsData, batch: &Batch) -> bool {
         && batch.deletes.iter().all(|k| !now.contains_key(k))
 }
 
+/// The writes that make `current` equal `wanted`: puts of added and changed keys, then deletes.
+pub fn converge_batches(current: &KvsData, wanted: &KvsData) -> Vec<Batch> {
+    let c = Changes::between(current, wanted);
+    let puts = c
+        .added
+        .iter()
+        .chain(&c.changed)
+        .filter_map(|k| wanted.get(k).map(|v| (k.clone(), v.to_owned())))
+        .collect();
+    batches(puts, c.removed)
+}
+
+/// `data` after `batch` was written.
+pub fn apply(data: &mut KvsData, batch: &Batch) {
+    for (k, v) in &batch.puts {
+        data.insert(k.clone(), v.clone());
+    }
+    for k in &batch.deletes {
+        data.remove(k);
+    }
+}
+
+/// After a re-read: the keys this run has not written take what the store holds `now`, so that a
+/// restore puts back another writer's value rather than the one we read before it wrote.
+pub fn rebase(before: &mut KvsData, now: &KvsData, written: &BTreeSet<String>) {
+    let keys: BTreeSet<String> = before.keys().chain(now.keys()).map(str::to_owned).collect();
+    for k in keys.difference(written) {
+        match now.get(k) {
+            Some(v) => before.insert(k.clone(), v.to_owned()),
+            None => before.remove(k),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,6 +347,33 @@ mod tests {
         assert!(!holds(&data(&[("k", "v"), ("gone", "g")]), &b));
         assert!(!holds(&data(&[("k", "w")]), &b));
         assert!(!holds(&data(&[]), &b));
+    }
+
+    #[test]
+    fn converging_puts_then_deletes_and_apply_reaches_the_wanted_data() {
+        let current = data(&[("b", "2"), ("gone", "x"), ("same", "s")]);
+        let wanted = data(&[("b", "3"), ("new", "y"), ("same", "s")]);
+        let bs = converge_batches(&current, &wanted);
+        assert_eq!(bs.len(), 1);
+        assert_eq!(bs[0].deletes, keys(&["gone"]));
+        let mut d = current.clone();
+        for b in &bs {
+            apply(&mut d, b);
+        }
+        assert_eq!(d, wanted);
+        assert!(converge_batches(&wanted, &wanted).is_empty());
+    }
+
+    #[test]
+    fn rebase_takes_the_stores_values_for_keys_this_run_has_not_written() {
+        let mut before = data(&[("ours", "old"), ("theirs", "old"), ("dropped", "d")]);
+        let now = data(&[("ours", "mine"), ("theirs", "new"), ("fresh", "f")]);
+        let written: BTreeSet<String> = ["ours".to_owned()].into();
+        rebase(&mut before, &now, &written);
+        assert_eq!(
+            before,
+            data(&[("ours", "old"), ("theirs", "new"), ("fresh", "f")])
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use crate::aws::{CloudFront, FunctionSpec, FunctionState};
 use crate::plan::FunctionPlan;
 use crate::report::FunctionReport;
+use crate::types::KvsArn;
 
 use super::FunctionError;
 
@@ -28,10 +29,12 @@ impl Synced {
     }
 }
 
-/// Creates, updates or keeps DEVELOPMENT; records what it did in `report`.
+/// Creates, updates or keeps DEVELOPMENT; records what it did in `report`. `store_arn` is the
+/// ARN of the store the plan names (resolved by the store's task), which the plan cannot hold.
 pub(super) async fn sync(
     cf: &CloudFront,
     fp: &FunctionPlan,
+    store_arn: Option<&KvsArn>,
     dev: Option<FunctionState>,
     dev_code: Option<Vec<u8>>,
     report: &mut FunctionReport,
@@ -40,8 +43,8 @@ pub(super) async fn sync(
         (None, None) => Err(FunctionError::Missing {
             name: fp.name().clone(),
         }),
-        (None, Some(code)) => create(cf, fp, code, report).await,
-        (Some(dev), Some(code)) => update(cf, fp, dev, dev_code, code, report).await,
+        (None, Some(code)) => create(cf, fp, store_arn, code, report).await,
+        (Some(dev), Some(code)) => update(cf, fp, store_arn, dev, dev_code, code, report).await,
         (Some(dev), None) => Ok(Synced {
             dev,
             code: dev_code.unwrap_or_default(),
@@ -49,16 +52,24 @@ pub(super) async fn sync(
     }
 }
 
+/// The associations the plan asks for, with a resolved store in place of its name.
+fn wanted_arns(fp: &FunctionPlan, store_arn: Option<&KvsArn>) -> Option<Vec<KvsArn>> {
+    store_arn
+        .map(|a| vec![a.clone()])
+        .or_else(|| fp.kvs_arns().map(<[_]>::to_vec))
+}
+
 async fn create(
     cf: &CloudFront,
     fp: &FunctionPlan,
+    store_arn: Option<&KvsArn>,
     code: &str,
     report: &mut FunctionReport,
 ) -> Result<Synced, FunctionError> {
     let spec = FunctionSpec {
         runtime: fp.runtime(),
         comment: fp.comment().unwrap_or_default().to_owned(),
-        kvs_arns: fp.kvs_arns().map(<[_]>::to_vec).unwrap_or_default(),
+        kvs_arns: wanted_arns(fp, store_arn).unwrap_or_default(),
         code: code.to_owned(),
     };
     let state = cf
@@ -78,6 +89,7 @@ async fn create(
 async fn update(
     cf: &CloudFront,
     fp: &FunctionPlan,
+    store_arn: Option<&KvsArn>,
     dev: FunctionState,
     dev_code: Option<Vec<u8>>,
     code: &str,
@@ -87,7 +99,7 @@ async fn update(
     let spec = FunctionSpec {
         runtime: fp.runtime(),
         comment: fp.comment().unwrap_or(&dev.comment).to_owned(),
-        kvs_arns: fp.kvs_arns().unwrap_or(&dev.kvs_arns).to_vec(),
+        kvs_arns: wanted_arns(fp, store_arn).unwrap_or_else(|| dev.kvs_arns.clone()),
         code: code.to_owned(),
     };
     let differs = dev_code.as_deref() != Some(code.as_bytes())

@@ -3,6 +3,7 @@
 //! Renders; never fetches. The pipeline fills a [`Report`]; the front doors write it out.
 
 pub mod comment;
+pub mod kvs;
 mod markdown;
 pub mod outputs;
 pub mod summary;
@@ -68,6 +69,9 @@ pub struct FunctionReport {
     /// Problems that did not fail the function (annotated as warnings).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The key value store this function's run synced (shared stores: the same for each user).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_value_store: Option<kvs::StoreReport>,
     /// What was done, one line per step, for the log's `::group::` (not an output).
     #[serde(skip)]
     pub steps: Vec<String>,
