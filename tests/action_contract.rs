@@ -20,6 +20,8 @@ const SPEC_INPUTS: &[(&str, &str)] = &[
     ("runtime", "cloudfront-js-2.0"),
     ("comment", ""),
     ("key-value-store-arns", ""),
+    ("key-value-store", ""),
+    ("key-value-store-data", ""),
     ("test-events", ""),
     ("max-compute-utilization", "100"),
     ("publish", "true"),
@@ -46,6 +48,9 @@ const SPEC_OUTPUTS: &[&str] = &[
     "compute-utilization",
     "test-results",
     "comment-url",
+    "key-value-store-arn",
+    "key-value-store-etag",
+    "key-value-store-changes",
     "results",
 ];
 
