@@ -84,7 +84,7 @@ pub async fn run(plan: &Plan, cf: &CloudFront, on_done: OnDone) -> Report {
     report_of(plan, functions)
 }
 
-/// Gives a function its store's report (shared stores: each user the same one) and log lines.
+/// Gives a function its store's report (shared stores: each user the same one).
 fn attach_store(
     report: &mut FunctionReport,
     fp: &FunctionPlan,

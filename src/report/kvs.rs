@@ -122,6 +122,24 @@ pub fn section(report: &Report) -> String {
     s
 }
 
+/// The log lines of the run's stores: an Actions `::group::` per store with its steps, or (in a
+/// terminal) one line per store. Keys and counts only, like every other rendering here.
+pub fn log_block(report: &Report, actions: bool) -> String {
+    let mut out = String::new();
+    for st in stores(report) {
+        if actions {
+            let _ = writeln!(out, "::group::key value store {}", st.name);
+            for line in st.steps.iter().chain(&st.notes) {
+                let _ = writeln!(out, "{}", line.replace(['\r', '\n'], " "));
+            }
+            out.push_str("::endgroup::\n");
+        } else {
+            let _ = writeln!(out, "key value store {}: {}", st.name, st.headline());
+        }
+    }
+    out
+}
+
 /// Keys as code spans, capped at [`MAX_KEYS_SHOWN`] with the count of the rest.
 fn key_list(keys: &[String]) -> String {
     let mut parts: Vec<String> = keys
