@@ -16,6 +16,9 @@ pub const MAX_KEYS_SHOWN: usize = 20;
 /// Longest key shown, in characters (keys may have 512).
 const MAX_KEY_SHOWN_CHARS: usize = 80;
 
+/// Longest store name shown: names have 64 characters, ARNs about 90.
+const MAX_STORE_SHOWN_CHARS: usize = 120;
+
 /// One store's part of the run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -64,7 +67,7 @@ impl StoreReport {
         let state = if self.error.is_some() {
             "not synced"
         } else if self.restored {
-            "restored after the failed run"
+            return format!("restored after the failed run, which would have made {counts}");
         } else if c.is_empty() {
             "already in sync"
         } else if self.written {
@@ -99,7 +102,7 @@ pub fn section(report: &Report) -> String {
         let _ = writeln!(
             s,
             "**Key value store** {}: {}\n",
-            code(&cut(&st.name, MAX_KEY_SHOWN_CHARS)),
+            code(&cut(&st.name, MAX_STORE_SHOWN_CHARS)),
             st.headline()
         );
         if let Some(e) = &st.error {
