@@ -386,3 +386,87 @@ async fn a_write_whose_answer_was_lost_is_recognised_by_re_reading() {
         r.stderr
     );
 }
+
+async fn run_manifest(w: &World, manifest: &str, fail_fast: &str) -> common::Run {
+    std::fs::write(w.ws.path().join("cloudfront-functions.yaml"), manifest).unwrap();
+    let emu_url = w.emu.url();
+    run_action(
+        w.ws.path(),
+        &[
+            ("manifest", "cloudfront-functions.yaml"),
+            ("fail-fast", fail_fast),
+        ],
+        &[
+            ("AWS_ENDPOINT_URL_CLOUDFRONT", emu_url.as_str()),
+            (
+                "AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE",
+                w.fake_url.as_str(),
+            ),
+        ],
+    )
+    .await
+}
+
+fn shared_manifest(second_tests: &str) -> String {
+    format!(
+        "key-value-stores:\n  \"{ARN}\": data.yaml\nfunctions:\n  - name: first\n    file: function.js\n    key-value-store: \"{ARN}\"\n    tests: [tests/case.json]\n  - name: second\n    file: function.js\n    key-value-store: \"{ARN}\"\n    tests: [{second_tests}]\n"
+    )
+}
+
+#[tokio::test]
+async fn a_shared_store_is_synced_once_and_its_deletes_wait_for_every_publish() {
+    let w = world(INITIAL, DATA, PASSING).await;
+    let r = run_manifest(&w, &shared_manifest("tests/case.json"), "all-or-nothing").await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let ups = updates(&w);
+    assert_eq!(
+        ups.len(),
+        2,
+        "one put and one delete call for both functions: {ups:?}"
+    );
+    let publishes = ups[1]
+        .cloudfront_before
+        .iter()
+        .filter(|o| *o == "PublishFunction")
+        .count();
+    assert_eq!(
+        publishes, 2,
+        "deletes after both publishes: {:?}",
+        ups[1].cloudfront_before
+    );
+    assert_eq!(keys(&w), wanted());
+    let results: Value = serde_json::from_str(r.out("results")).unwrap();
+    for f in results.as_array().unwrap() {
+        assert_eq!(f["key-value-store"]["arn"], ARN, "{f}");
+        assert_eq!(
+            f["key-value-store"]["changes"]["removed"],
+            json!(["/gone"]),
+            "{f}"
+        );
+    }
+    assert_eq!(
+        r.summary.matches("**Key value store**").count(),
+        1,
+        "{}",
+        r.summary
+    );
+}
+
+#[tokio::test]
+async fn when_only_some_users_are_published_the_removed_keys_stay() {
+    let w = world(INITIAL, DATA, PASSING).await;
+    std::fs::write(w.ws.path().join("tests/fails.json"), FAILING).unwrap();
+    let r = run_manifest(&w, &shared_manifest("tests/fails.json"), "independent").await;
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let ups = updates(&w);
+    assert_eq!(ups.len(), 1, "the puts only: {ups:?}");
+    assert!(ups[0].deletes.is_empty());
+    let mut expected = wanted();
+    expected.insert("/gone".into(), "/old".into());
+    assert_eq!(
+        keys(&w),
+        expected,
+        "new keys for the published function, old ones kept"
+    );
+    assert!(r.summary.contains("removed keys kept"), "{}", r.summary);
+}
