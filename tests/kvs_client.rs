@@ -165,3 +165,106 @@ async fn a_write_at_a_stale_etag_is_a_store_conflict_and_is_not_retried() {
     assert_eq!(err.operation, "UpdateKeys");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
+
+// ---- the control plane: create, an existing store, the wait for READY --------------------------
+
+mod control_plane {
+    use aws_sdk_cloudfront::Client;
+    use aws_sdk_cloudfront::config::{BehaviorVersion, Credentials, Region};
+    use aws_sdk_cloudfront::operation::create_key_value_store::CreateKeyValueStoreError;
+    use aws_sdk_cloudfront::operation::describe_key_value_store::DescribeKeyValueStoreOutput;
+    use aws_sdk_cloudfront::types::KeyValueStore;
+    use aws_sdk_cloudfront::types::error::EntityAlreadyExists;
+    use aws_smithy_mocks::{
+        MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock,
+    };
+    use cloudfront_publish::aws::{AwsErrorCode, CloudFront};
+
+    use super::ARN;
+
+    fn store(status: &str) -> KeyValueStore {
+        KeyValueStore::builder()
+            .name("site-redirects")
+            .id("a1b2c3d4-5678-90ab-cdef-EXAMPLE11111")
+            .comment("")
+            .arn(ARN)
+            .status(status)
+            .last_modified_time(aws_sdk_cloudfront::primitives::DateTime::from_secs(1))
+            .build()
+            .unwrap()
+    }
+
+    fn client(mode: RuleMode, rules: &[&Rule]) -> CloudFront {
+        let mut mocks = MockResponseInterceptor::new().rule_mode(mode);
+        for r in rules {
+            mocks = mocks.with_rule(r);
+        }
+        let conf = aws_sdk_cloudfront::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("AKIDEXAMPLE", "mock", None, None, "mock"))
+            .http_client(create_mock_http_client())
+            .interceptor(mocks)
+            .build();
+        CloudFront::from_client(Client::from_conf(conf))
+    }
+
+    fn describe_then(statuses: &'static [&'static str]) -> Rule {
+        let mut seq = mock!(Client::describe_key_value_store).sequence();
+        for s in statuses {
+            seq = seq.output(move || {
+                DescribeKeyValueStoreOutput::builder()
+                    .key_value_store(store(s))
+                    .e_tag("ECTL1")
+                    .build()
+            });
+        }
+        seq.build()
+    }
+
+    #[tokio::test]
+    async fn the_wait_for_ready_polls_until_the_store_is_ready() {
+        let describe = describe_then(&["PROVISIONING", "READY"]);
+        let cf = client(RuleMode::Sequential, &[&describe]);
+        let info = cf
+            .wait_kvs_ready(cloudfront_publish::aws::kvs::StoreInfo {
+                name: "site-redirects".into(),
+                arn: ARN.into(),
+                status: "PROVISIONING".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(info.status, "READY");
+        assert_eq!(describe.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_store_that_fails_to_provision_is_an_error_naming_it() {
+        let describe = describe_then(&["PROVISIONING_FAILED"]);
+        let cf = client(RuleMode::Sequential, &[&describe]);
+        let err = cf
+            .wait_kvs_ready(cloudfront_publish::aws::kvs::StoreInfo {
+                name: "site-redirects".into(),
+                arn: ARN.into(),
+                status: "PROVISIONING".into(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, AwsErrorCode::ProvisioningFailed);
+        assert!(err.message.contains("site-redirects"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_create_that_meets_an_existing_store_answers_with_it() {
+        let create = mock!(Client::create_key_value_store).then_error(|| {
+            CreateKeyValueStoreError::EntityAlreadyExists(
+                EntityAlreadyExists::builder().message("exists").build(),
+            )
+        });
+        let describe = describe_then(&["READY"]);
+        let cf = client(RuleMode::MatchAny, &[&create, &describe]);
+        let info = cf.create_kvs("site-redirects", "c").await.unwrap();
+        assert_eq!(info.arn, ARN);
+        assert_eq!((create.num_calls(), describe.num_calls()), (1, 1));
+    }
+}
