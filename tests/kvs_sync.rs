@@ -190,17 +190,22 @@ async fn world(initial: &[(&str, &str)], data: &str, test: &str) -> World {
 }
 
 async fn run(w: &World, publish: &str) -> common::Run {
+    run_with(w, &[("publish", publish)]).await
+}
+
+async fn run_with(w: &World, extra: &[(&str, &str)]) -> common::Run {
     let emu_url = w.emu.url();
+    let mut inputs = vec![
+        ("function-name", "kvs-sync"),
+        ("function-file", "function.js"),
+        ("test-events", "tests/*.json"),
+        ("key-value-store", ARN),
+        ("key-value-store-data", "data.yaml"),
+    ];
+    inputs.extend_from_slice(extra);
     run_action(
         w.ws.path(),
-        &[
-            ("function-name", "kvs-sync"),
-            ("function-file", "function.js"),
-            ("test-events", "tests/*.json"),
-            ("key-value-store", ARN),
-            ("key-value-store-data", "data.yaml"),
-            ("publish", publish),
-        ],
+        &inputs,
         &[
             ("AWS_ENDPOINT_URL_CLOUDFRONT", emu_url.as_str()),
             (
@@ -315,6 +320,16 @@ async fn publish_false_writes_nothing_and_reports_the_planned_change() {
     );
     assert!(r.summary.contains("planned, not written"), "{}", r.summary);
     assert_no_value(&r);
+}
+
+#[tokio::test]
+async fn a_run_that_stops_at_its_reads_never_writes_the_store() {
+    let w = world(INITIAL, DATA, PASSING).await;
+    let r = run_with(&w, &[("if-match", "ENOTTHISONE")]).await;
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("if-match"), "{}", r.stdout);
+    assert!(updates(&w).is_empty(), "{:?}", updates(&w));
+    assert!(r.stdout.contains("nothing written"), "{}", r.stdout);
 }
 
 #[tokio::test]

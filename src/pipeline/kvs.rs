@@ -41,6 +41,7 @@ enum Progress {
 /// code went live. Dropped without [`StoreUse::live`], it says "not live".
 pub(super) struct StoreUse {
     rx: watch::Receiver<Progress>,
+    go: Option<oneshot::Sender<()>>,
     done: Option<oneshot::Sender<bool>>,
 }
 
@@ -61,6 +62,14 @@ impl StoreUse {
             Progress::Written(_) => Ok(()),
             Progress::Failed(m) => Err(m),
             _ => Err("the store's sync stopped".to_owned()),
+        }
+    }
+
+    /// The function passed its reads (and `if-match`) and will sync: the store may be written.
+    /// A run that stops before this point leaves the store untouched.
+    pub(super) fn proceed(&mut self) {
+        if let Some(tx) = self.go.take() {
+            let _ = tx.send(());
         }
     }
 
@@ -102,6 +111,8 @@ struct Job {
     wanted: Option<KvsData>,
     publish: bool,
     tx: watch::Sender<Progress>,
+    /// Each user's go-ahead (see [`StoreUse::proceed`]).
+    go: Vec<oneshot::Receiver<()>>,
     users: Vec<oneshot::Receiver<bool>>,
 }
 
@@ -121,13 +132,16 @@ pub(super) fn start(plan: &Plan, cf: &CloudFront) -> Stores {
             continue;
         }
         let (tx, rx) = watch::channel(Progress::Pending);
-        let mut users = Vec::new();
+        let (mut go, mut users) = (Vec::new(), Vec::new());
         for (i, f) in plan.functions().iter().enumerate() {
             if f.store() == Some(store) {
+                let (go_tx, go_rx) = oneshot::channel();
                 let (done, wait) = oneshot::channel();
+                go.push(go_rx);
                 users.push(wait);
                 uses[i] = Some(StoreUse {
                     rx: rx.clone(),
+                    go: Some(go_tx),
                     done: Some(done),
                 });
             }
@@ -138,6 +152,7 @@ pub(super) fn start(plan: &Plan, cf: &CloudFront) -> Stores {
             wanted,
             publish: plan.publish(),
             tx,
+            go,
             users,
         };
         tasks.spawn(async move { (job.store.clone(), run(job).await) });
@@ -158,7 +173,7 @@ pub(super) async fn finish(mut stores: Stores) -> Vec<(StoreRef, StoreReport)> {
 }
 
 /// One store, start to end.
-async fn run(job: Job) -> StoreReport {
+async fn run(mut job: Job) -> StoreReport {
     let mut report = StoreReport {
         name: job.store.to_string(),
         ..StoreReport::default()
@@ -191,13 +206,19 @@ async fn run(job: Job) -> StoreReport {
         job.tx.send_replace(Progress::Written(arn));
         return s.into_report(report);
     }
+    if !any_proceeds(std::mem::take(&mut job.go)).await {
+        s.steps
+            .push("nothing written: no function that uses the store got past its reads".to_owned());
+        job.tx.send_replace(Progress::Written(arn));
+        return s.into_report(report);
+    }
     if let Err(e) = s.converge(Phase::Puts).await {
         s.restore_after(&e.to_string()).await;
         let report = s.into_report(report);
         return failed(&job, report, e);
     }
     job.tx.send_replace(Progress::Written(arn));
-    let live = users_live(job.users).await;
+    let live = users_live(std::mem::take(&mut job.users)).await;
     after_publish(&mut s, &live).await;
     s.into_report(report)
 }
@@ -218,6 +239,16 @@ async fn after_publish(s: &mut Session, live: &[bool]) {
         s.restore_after("no function that uses the store was published")
             .await;
     }
+}
+
+/// True once one user goes ahead; false when every one stopped before its sync.
+async fn any_proceeds(go: Vec<oneshot::Receiver<()>>) -> bool {
+    for g in go {
+        if g.await.is_ok() {
+            return true;
+        }
+    }
+    false
 }
 
 /// Every user's answer; a user that ended without one was not live.

@@ -240,6 +240,9 @@ async fn prepare_and_test(
         let stages = read::read(cf, fp).await?;
         report.steps.push(stages.step_line());
         read::check_if_match(fp, stages.dev.as_ref(), if_match)?;
+        if let Some(s) = &mut store {
+            s.proceed();
+        }
         let store_arn = match &mut store {
             Some(s) => Some(s.arn().await.map_err(store_err)?),
             None => None,
