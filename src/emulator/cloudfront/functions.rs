@@ -80,6 +80,12 @@ pub async fn dispatch(
             Reply::empty(StatusCode::NO_CONTENT)
         }
         Operation::TestFunction => test(app, &name()?, headers, body).await?,
+        _ => {
+            return Err(ApiError::unsupported_operation(format!(
+                "{} is not a Functions operation.",
+                route.op
+            )));
+        }
     };
     Ok(reply.into())
 }
