@@ -820,7 +820,7 @@ fn kvs_data_with_a_duplicate_key_names_it_and_its_line() {
 }
 
 #[test]
-fn kvs_key_over_512_characters_is_rejected() {
+fn kvs_key_over_512_bytes_is_rejected() {
     let c = store_case("kvs/data.json").setup(|w| {
         std::fs::create_dir_all(w.join("kvs")).unwrap();
         let key = "k".repeat(513);
@@ -829,12 +829,12 @@ fn kvs_key_over_512_characters_is_rejected() {
     rejects(
         c,
         "key-value-store-data",
-        &["kvs/data.json", "513 characters", "at most 512"],
+        &["kvs/data.json", "513 bytes", "at most 512"],
     );
 }
 
 #[test]
-fn kvs_value_over_1024_characters_names_the_key_not_the_value() {
+fn kvs_value_over_1024_bytes_names_the_key_not_the_value() {
     let setup = |w: &Path| {
         std::fs::create_dir_all(w.join("kvs")).unwrap();
         let value = format!("{SECRET_VALUE}{}", "x".repeat(1024));
@@ -892,7 +892,11 @@ fn kvs_store_name_that_is_neither_name_nor_arn_is_rejected() {
     rejects(
         case().input("key-value-store", "site redirects!"),
         "key-value-store",
-        &["site redirects!", "neither"],
+        &[
+            "site redirects!",
+            "not a valid key value store name",
+            "nor an ARN",
+        ],
     );
 }
 

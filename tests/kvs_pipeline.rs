@@ -151,8 +151,15 @@ async fn changed_data_is_put_before_the_tests_and_removed_keys_deleted_after_the
     let (r, _) = w.run("/old: /new\n/gone: /x\n", "/new", true).await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let arn = r.out("key-value-store-arn").to_owned();
+    // A new version of the code with the new data, so that there is a publish to order against.
+    std::fs::write(
+        w.ws.path().join("redirect.js"),
+        format!("{FUNCTION}// v2\n"),
+    )
+    .unwrap();
     let (r, log) = w.run("/old: /newer\n", "/newer", true).await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.out("published"), "true");
     assert!(!ops(&log).contains(&"CreateKeyValueStore".to_owned()));
     let writes = seqs(&log, "UpdateKeys");
     let tests = seqs(&log, "TestFunction");
@@ -199,6 +206,29 @@ async fn a_failing_test_restores_the_store_and_publishes_nothing() {
         "back as it was"
     );
     assert!(r.summary.contains("restored"), "{}", r.summary);
+}
+
+#[tokio::test]
+async fn new_data_for_unchanged_code_is_synced_without_a_publish() {
+    let w = world().await;
+    let (r, _) = w.run("/old: /new\n/gone: /x\n", "/new", true).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let arn = r.out("key-value-store-arn").to_owned();
+    let (r, log) = w.run("/old: /newer\n", "/newer", true).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // LIVE already runs this code, tested now with the new data: nothing to publish, and the
+    // removed key goes once the tests passed.
+    assert_eq!(r.out("published"), "false");
+    assert!(seqs(&log, "PublishFunction").is_empty());
+    let writes = seqs(&log, "UpdateKeys");
+    let tests = seqs(&log, "TestFunction");
+    assert_eq!(writes.len(), 2, "{:?}", ops(&log));
+    assert!(
+        writes[0].1 < tests[0].0 && writes[1].0 > tests[0].1,
+        "{:?}",
+        ops(&log)
+    );
+    assert_eq!(w.keys(&arn).await, pairs(&[("/old", "/newer")]));
 }
 
 #[tokio::test]

@@ -3,7 +3,8 @@
 //!
 //! Strict means: string values only, no duplicate keys (serde's maps keep the last one silently, so
 //! the visitors here check as they read, which also gives the error its line), keys and values
-//! within [`super::limits`], and the whole store within its size limit. Error messages name the
+//! within [`super::limits`] (UTF-8 bytes, as the emulator counts them), and the whole store within
+//! its size limit. Error messages name the
 //! file and the key or line, and never contain a value: serde's stock "invalid type" messages quote
 //! the offending value, so every visitor here answers each kind of input itself.
 //!
@@ -16,7 +17,7 @@ use std::path::Path;
 use serde::Deserialize as _;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::limits::{MAX_KEY_CHARS, MAX_STORE_BYTES, MAX_VALUE_CHARS};
+use super::limits::{MAX_KEY_BYTES, MAX_STORE_BYTES, MAX_VALUE_BYTES};
 
 /// A store's keys and values. Debug and Display show the keys' count and size, never a value,
 /// so the type can go into any log or error without leaking what a store holds.
@@ -224,13 +225,13 @@ fn shown(key: &str) -> String {
 }
 
 fn check_key<E: de::Error>(key: &str) -> Result<(), E> {
-    let n = key.chars().count();
+    let n = key.len();
     if n == 0 {
-        return Err(fail("a key is empty; keys have 1 to 512 characters"));
+        return Err(fail("a key is empty; keys have 1 to 512 bytes"));
     }
-    if n > MAX_KEY_CHARS {
+    if n > MAX_KEY_BYTES {
         return Err(fail(format!(
-            "key {} is {n} characters long; keys have at most {MAX_KEY_CHARS}",
+            "key {} is {n} bytes long (UTF-8); keys have at most {MAX_KEY_BYTES}",
             shown(key)
         )));
     }
@@ -238,14 +239,14 @@ fn check_key<E: de::Error>(key: &str) -> Result<(), E> {
 }
 
 fn check_value<E: de::Error>(key: Option<&str>, value: &str) -> Result<(), E> {
-    let n = value.chars().count();
-    if n > MAX_VALUE_CHARS {
+    let n = value.len();
+    if n > MAX_VALUE_BYTES {
         let whose = key.map_or_else(
             || "a value".to_owned(),
             |k| format!("the value of key {}", shown(k)),
         );
         return Err(fail(format!(
-            "{whose} is {n} characters long; values have at most {MAX_VALUE_CHARS}"
+            "{whose} is {n} bytes long (UTF-8); values have at most {MAX_VALUE_BYTES}"
         )));
     }
     Ok(())
@@ -724,36 +725,34 @@ mod tests {
     }
 
     #[test]
-    fn keys_must_be_strings_of_1_to_512_characters() {
+    fn keys_must_be_strings_of_1_to_512_bytes() {
         let e = yaml("301: /moved\n").unwrap_err();
         assert!(e.contains("keys must be strings"), "{e}");
         let e = json(r#"{"": "x"}"#).unwrap_err();
         assert!(e.contains("a key is empty"), "{e}");
-        let at_limit = "k".repeat(MAX_KEY_CHARS);
+        let at_limit = "k".repeat(MAX_KEY_BYTES);
         assert!(json(&format!(r#"{{"{at_limit}": "v"}}"#)).is_ok());
-        let over = "é".repeat(MAX_KEY_CHARS + 1);
+        // Bytes, as the emulator counts them: 257 two-byte characters are 514 bytes.
+        let over = "é".repeat(MAX_KEY_BYTES / 2 + 1);
         let e = json(&format!(r#"{{"{over}": "v"}}"#)).unwrap_err();
-        assert!(
-            e.contains("513 characters") && e.contains("at most 512"),
-            "{e}"
-        );
+        assert!(e.contains("514 bytes") && e.contains("at most 512"), "{e}");
         assert!(e.len() < 300, "a long key is shortened in the message: {e}");
         let e = json(&format!(
             r#"{{"data": [{{"key": "{over}", "value": "v"}}]}}"#
         ))
         .unwrap_err();
-        assert!(e.contains("data[0]") && e.contains("513 characters"), "{e}");
+        assert!(e.contains("data[0]") && e.contains("514 bytes"), "{e}");
     }
 
     #[test]
-    fn values_over_1024_characters_name_the_key_not_the_value() {
-        // Characters, not bytes: 1024 two-byte characters are within the limit.
-        let at_limit = "é".repeat(MAX_VALUE_CHARS);
+    fn values_over_1024_bytes_name_the_key_not_the_value() {
+        let at_limit = "é".repeat(MAX_VALUE_BYTES / 2);
         assert!(json(&format!(r#"{{"k": "{at_limit}"}}"#)).is_ok());
-        let over = format!("s3cret{}", "x".repeat(MAX_VALUE_CHARS));
+        assert!(json(&format!(r#"{{"k": "{at_limit}x"}}"#)).is_err());
+        let over = format!("s3cret{}", "x".repeat(MAX_VALUE_BYTES));
         let e = json(&format!("{{\"ok\": \"1\",\n\"big\": \"{over}\"}}")).unwrap_err();
         assert!(
-            e.contains("\"big\"") && e.contains("1030 characters") && e.contains("line 2"),
+            e.contains("\"big\"") && e.contains("1030 bytes") && e.contains("line 2"),
             "{e}"
         );
         assert!(!e.contains("s3cret"), "{e}");
@@ -769,8 +768,8 @@ mod tests {
 
     #[test]
     fn a_store_over_5_mb_is_rejected_with_its_size() {
-        let value = "v".repeat(MAX_VALUE_CHARS);
-        let n = MAX_STORE_BYTES / (MAX_VALUE_CHARS + 8) + 1;
+        let value = "v".repeat(MAX_VALUE_BYTES);
+        let n = MAX_STORE_BYTES / (MAX_VALUE_BYTES + 8) + 1;
         let body: Vec<String> = (0..n)
             .map(|i| format!("\"k{i:07}\": \"{value}\""))
             .collect();

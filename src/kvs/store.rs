@@ -31,16 +31,9 @@ impl FromStr for StoreRef {
         if s.starts_with("arn:") {
             return s.parse().map(StoreRef::Arn);
         }
-        let ok = !s.is_empty()
-            && s.len() <= 64
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if ok {
-            Ok(StoreRef::Name(s.to_owned()))
-        } else {
-            Err(InvalidValue(format!(
-                "{s:?} is neither a key value store name (1-64 characters of a-z, A-Z, 0-9, - and _) nor an ARN"
-            )))
+        match crate::kvs_limits::store_name_problem(s) {
+            None => Ok(StoreRef::Name(s.to_owned())),
+            Some(why) => Err(InvalidValue(format!("{why}, nor an ARN"))),
         }
     }
 }
