@@ -256,3 +256,35 @@ async fn publish_false_and_unchanged_data_write_nothing() {
     assert!(seqs(&log, "UpdateKeys").is_empty(), "{:?}", ops(&log));
     assert_eq!(w.keys(&arn).await, pairs(&[("/old", "/new")]));
 }
+
+#[test]
+fn the_demo_publishes_a_kvs_backed_redirect_with_its_store() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cloudfront-publish"))
+        .arg("demo")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("<!-- cloudfront-publish:example-redirects -->"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l
+            == r#"key-value-store-changes={"added":["/docs/v1","/old-blog","/pricing.html"],"changed":[],"removed":[]}"#),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("a path in the redirect map answers 301 to its target"),
+        "{stdout}"
+    );
+    // The redirect targets are values: the demo shows keys only (the test output aside, which is
+    // the function's own response).
+    assert!(!stdout.contains("- added: `/blog/`"), "{stdout}");
+}
