@@ -288,3 +288,33 @@ fn the_demo_publishes_a_kvs_backed_redirect_with_its_store() {
     // the function's own response).
     assert!(!stdout.contains("- added: `/blog/`"), "{stdout}");
 }
+
+#[tokio::test]
+async fn an_update_keys_answer_lost_by_the_emulator_is_recognised_and_the_run_goes_on() {
+    for how in ["503", "drop"] {
+        let emu = Emu::start(|c| {
+            c.lose = vec![format!("UpdateKeys:{how}:1").parse().unwrap()];
+        })
+        .await;
+        let w = World {
+            emu,
+            ws: tempfile::tempdir().unwrap(),
+        };
+        std::fs::write(w.ws.path().join("redirect.js"), FUNCTION).unwrap();
+        std::fs::create_dir(w.ws.path().join("tests")).unwrap();
+        let (r, log) = w.run("/old: /new\n", "/new", true).await;
+        assert_eq!(r.code, 0, "{how}: {}\n{}", r.stdout, r.stderr);
+        let writes: Vec<&Value> = log
+            .iter()
+            .filter(|l| l["operation"] == "UpdateKeys")
+            .collect();
+        assert_eq!(writes[0]["lost"], how, "{how}: {writes:?}");
+        assert!(
+            writes[1]["error_code"].is_string(),
+            "{how}: the SDK's retry met the run's own ETag: {writes:?}"
+        );
+        assert!(r.stdout.contains("answer was lost"), "{how}: {}", r.stdout);
+        let arn = r.out("key-value-store-arn").to_owned();
+        assert_eq!(w.keys(&arn).await, pairs(&[("/old", "/new")]), "{how}");
+    }
+}
