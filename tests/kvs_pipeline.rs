@@ -318,3 +318,31 @@ async fn an_update_keys_answer_lost_by_the_emulator_is_recognised_and_the_run_go
         assert_eq!(w.keys(&arn).await, pairs(&[("/old", "/new")]), "{how}");
     }
 }
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_finds_the_store_it_made() {
+    let emu = Emu::start(|c| {
+        c.lose = vec!["CreateKeyValueStore:503:1".parse().unwrap()];
+    })
+    .await;
+    let w = World {
+        emu,
+        ws: tempfile::tempdir().unwrap(),
+    };
+    std::fs::write(w.ws.path().join("redirect.js"), FUNCTION).unwrap();
+    std::fs::create_dir(w.ws.path().join("tests")).unwrap();
+    let (r, log) = w.run("/old: /new\n", "/new", true).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let creates: Vec<&Value> = log
+        .iter()
+        .filter(|l| l["operation"] == "CreateKeyValueStore")
+        .collect();
+    assert_eq!(
+        creates.len(),
+        2,
+        "the create and the SDK's retry: {creates:?}"
+    );
+    assert_eq!(creates[1]["error_code"], "EntityAlreadyExists");
+    let arn = r.out("key-value-store-arn").to_owned();
+    assert_eq!(w.keys(&arn).await, pairs(&[("/old", "/new")]));
+}
