@@ -403,6 +403,15 @@ async fn a_write_whose_answer_was_lost_is_recognised_by_re_reading() {
 }
 
 async fn run_manifest(w: &World, manifest: &str, fail_fast: &str) -> common::Run {
+    run_manifest_at(w, manifest, fail_fast, "4").await
+}
+
+async fn run_manifest_at(
+    w: &World,
+    manifest: &str,
+    fail_fast: &str,
+    concurrency: &str,
+) -> common::Run {
     std::fs::write(w.ws.path().join("cloudfront-functions.yaml"), manifest).unwrap();
     let emu_url = w.emu.url();
     run_action(
@@ -410,6 +419,7 @@ async fn run_manifest(w: &World, manifest: &str, fail_fast: &str) -> common::Run
         &[
             ("manifest", "cloudfront-functions.yaml"),
             ("fail-fast", fail_fast),
+            ("concurrency", concurrency),
         ],
         &[
             ("AWS_ENDPOINT_URL_CLOUDFRONT", emu_url.as_str()),
@@ -484,4 +494,20 @@ async fn when_only_some_users_are_published_the_removed_keys_stay() {
         "new keys for the published function, old ones kept"
     );
     assert!(r.summary.contains("removed keys kept"), "{}", r.summary);
+}
+
+#[tokio::test]
+async fn users_of_one_store_that_wait_for_each_others_slot_still_finish() {
+    // One function at a time: whichever user gets the slot first must be enough for the store to
+    // write, or it would wait for a user that waits for the slot.
+    let w = world(INITIAL, DATA, PASSING).await;
+    for fail_fast in ["independent", "all-or-nothing"] {
+        let manifest = shared_manifest("tests/case.json");
+        let run = run_manifest_at(&w, &manifest, fail_fast, "1");
+        let r = tokio::time::timeout(Duration::from_secs(60), run)
+            .await
+            .expect("the run finishes");
+        assert_eq!(r.code, 0, "{fail_fast}: {}\n{}", r.stdout, r.stderr);
+        assert_eq!(keys(&w), wanted());
+    }
 }

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
 use crate::aws::kvs::KvsClient;
@@ -41,7 +41,7 @@ enum Progress {
 /// code went live. Dropped without [`StoreUse::live`], it says "not live".
 pub(super) struct StoreUse {
     rx: watch::Receiver<Progress>,
-    go: Option<oneshot::Sender<()>>,
+    go: Option<mpsc::UnboundedSender<()>>,
     done: Option<oneshot::Sender<bool>>,
 }
 
@@ -111,8 +111,8 @@ struct Job {
     wanted: Option<KvsData>,
     publish: bool,
     tx: watch::Sender<Progress>,
-    /// Each user's go-ahead (see [`StoreUse::proceed`]).
-    go: Vec<oneshot::Receiver<()>>,
+    /// The users' go-aheads (see [`StoreUse::proceed`]); closed when every user dropped its sender.
+    go: Option<mpsc::UnboundedReceiver<()>>,
     users: Vec<oneshot::Receiver<bool>>,
 }
 
@@ -132,16 +132,15 @@ pub(super) fn start(plan: &Plan, cf: &CloudFront) -> Stores {
             continue;
         }
         let (tx, rx) = watch::channel(Progress::Pending);
-        let (mut go, mut users) = (Vec::new(), Vec::new());
+        let (go_tx, go) = mpsc::unbounded_channel();
+        let mut users = Vec::new();
         for (i, f) in plan.functions().iter().enumerate() {
             if f.store() == Some(store) {
-                let (go_tx, go_rx) = oneshot::channel();
                 let (done, wait) = oneshot::channel();
-                go.push(go_rx);
                 users.push(wait);
                 uses[i] = Some(StoreUse {
                     rx: rx.clone(),
-                    go: Some(go_tx),
+                    go: Some(go_tx.clone()),
                     done: Some(done),
                 });
             }
@@ -152,7 +151,7 @@ pub(super) fn start(plan: &Plan, cf: &CloudFront) -> Stores {
             wanted,
             publish: plan.publish(),
             tx,
-            go,
+            go: Some(go),
             users,
         };
         tasks.spawn(async move { (job.store.clone(), run(job).await) });
@@ -206,7 +205,7 @@ async fn run(mut job: Job) -> StoreReport {
         job.tx.send_replace(Progress::Written(arn));
         return s.into_report(report);
     }
-    if !any_proceeds(std::mem::take(&mut job.go)).await {
+    if !any_proceeds(job.go.take()).await {
         s.steps
             .push("nothing written: no function that uses the store got past its reads".to_owned());
         job.tx.send_replace(Progress::Written(arn));
@@ -241,14 +240,13 @@ async fn after_publish(s: &mut Session, live: &[bool]) {
     }
 }
 
-/// True once one user goes ahead; false when every one stopped before its sync.
-async fn any_proceeds(go: Vec<oneshot::Receiver<()>>) -> bool {
-    for g in go {
-        if g.await.is_ok() {
-            return true;
-        }
+/// True once any user goes ahead (whichever is first: users may wait for each other's permits);
+/// false when every one stopped before its sync.
+async fn any_proceeds(go: Option<mpsc::UnboundedReceiver<()>>) -> bool {
+    match go {
+        Some(mut rx) => rx.recv().await.is_some(),
+        None => false,
     }
-    false
 }
 
 /// Every user's answer; a user that ended without one was not live.
