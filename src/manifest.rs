@@ -93,12 +93,13 @@ pub fn parse(
         if !seen.insert(name.clone()) {
             return Err(at("name", format!("duplicate function name {name}")));
         }
-        let runtime: Runtime = match &entry.runtime {
-            Some(r) => r
-                .parse()
-                .map_err(|e: crate::types::InvalidValue| at("runtime", e.0))?,
-            None => Runtime::default(),
-        };
+        // No runtime named: an existing function keeps its own (never a silent 1.0 -> 2.0).
+        let runtime: Option<Runtime> = entry
+            .runtime
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e: crate::types::InvalidValue| at("runtime", e.0))?;
         plans.push(function_plan(entry, name, runtime, base, default_max, at)?);
     }
     let stores = match &manifest.key_value_stores {
@@ -161,18 +162,22 @@ fn key_line(text: &str, name: &str) -> usize {
 fn function_plan(
     entry: Entry,
     name: FunctionName,
-    runtime: Runtime,
+    runtime: Option<Runtime>,
     base: &Path,
     default_max: u32,
     at: impl Fn(&str, String) -> ManifestError,
 ) -> Result<FunctionPlan, ManifestError> {
-    let mut fp = FunctionPlan::new(name, runtime);
+    let mut fp = match runtime {
+        Some(r) => FunctionPlan::new(name, r),
+        None => FunctionPlan::keeping_runtime(name),
+    };
     // An empty comment keeps the existing one, like the empty input.
     if let Some(c) = entry.comment.filter(|c| !c.is_empty()) {
         fp = fp.with_comment(c).map_err(|m| at("comment", m.0))?;
     }
     if let Some(arns) = &entry.key_value_store_arns {
-        let arns = checks::kvs_arns(arns, runtime).map_err(|m| at("key-value-store-arns", m.0))?;
+        let arns = checks::kvs_arns(arns, runtime.unwrap_or_default())
+            .map_err(|m| at("key-value-store-arns", m.0))?;
         // `[]` keeps the existing association, like the empty input.
         if !arns.is_empty() {
             fp = fp
@@ -319,14 +324,18 @@ mod tests {
     fn entries_get_defaults_and_keep_unset_fields_as_keep() {
         let plans = parse("functions:\n  - name: a\n  - name: b\n    runtime: cloudfront-js-1.0\n    max-compute-utilization: 70\n", Path::new("."), "m", 90).unwrap().functions;
         assert_eq!(plans.len(), 2);
-        assert_eq!(plans[0].runtime(), Runtime::Js2);
+        assert_eq!(
+            plans[0].runtime(),
+            None,
+            "no runtime named: keep the function's"
+        );
         assert_eq!(plans[0].max_compute_utilization(), 90);
         assert!(
             plans[0].kvs_arns().is_none()
                 && plans[0].comment().is_none()
                 && plans[0].code().is_none()
         );
-        assert_eq!(plans[1].runtime(), Runtime::Js1);
+        assert_eq!(plans[1].runtime(), Some(Runtime::Js1));
         assert_eq!(plans[1].max_compute_utilization(), 70);
     }
 }

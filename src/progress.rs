@@ -59,7 +59,9 @@ impl Progress {
     pub fn finished(&self, f: &FunctionReport) {
         self.done.fetch_add(1, Ordering::Relaxed);
         let mark = if f.succeeded() { "✓" } else { "✗" };
-        let what = if f.published {
+        let what = if f.published_untested() {
+            "published to LIVE untested (no test cases)".to_owned()
+        } else if f.published {
             "published to LIVE".to_owned()
         } else if f.succeeded() {
             format!(

@@ -97,6 +97,28 @@ impl Drop for StoreUse {
     }
 }
 
+/// Without `function-file` nothing is updated, so the store must already be the function's: a
+/// run that syncs one store while DEVELOPMENT reads another would test the wrong data.
+pub(super) fn check_association(
+    fp: &crate::plan::FunctionPlan,
+    dev: Option<&crate::aws::FunctionState>,
+    store_arn: Option<&KvsArn>,
+) -> Result<(), String> {
+    let (Some(dev), Some(arn), None) = (dev, store_arn, fp.code()) else {
+        return Ok(());
+    };
+    if dev.kvs_arns.contains(arn) {
+        return Ok(());
+    }
+    let now = match dev.kvs_arns.first() {
+        Some(a) => format!("is associated with {a}"),
+        None => "has no key value store".to_owned(),
+    };
+    Err(format!(
+        "DEVELOPMENT {now}, not this one, and without function-file it is not updated: give function-file to associate the store"
+    ))
+}
+
 /// The run's store tasks, and each function's [`StoreUse`] (by function index).
 pub(super) struct Stores {
     tasks: JoinSet<(StoreRef, StoreReport)>,

@@ -205,6 +205,8 @@ enum Phase1 {
 struct Tested {
     report: FunctionReport,
     dev: FunctionState,
+    /// The code DEVELOPMENT held when it was tested at `dev.etag`.
+    code: Vec<u8>,
     live: Option<FunctionState>,
     live_matches: bool,
     started: Instant,
@@ -240,13 +242,14 @@ async fn prepare_and_test(
         let stages = read::read(cf, fp).await?;
         report.steps.push(stages.step_line());
         read::check_if_match(fp, stages.dev.as_ref(), if_match)?;
-        if let Some(s) = &mut store {
-            s.proceed();
-        }
         let store_arn = match &mut store {
             Some(s) => Some(s.arn().await.map_err(store_err)?),
             None => None,
         };
+        kvs::check_association(fp, stages.dev.as_ref(), store_arn.as_ref()).map_err(store_err)?;
+        if let Some(s) = &mut store {
+            s.proceed();
+        }
         // The store's puts run meanwhile; the tests wait for them below.
         let synced = sync::sync(
             cf,
@@ -263,12 +266,13 @@ async fn prepare_and_test(
         }
         test::test(cf, fp, &synced.dev, &mut report).await?;
         let live_matches = synced.matches(stages.live.as_ref(), stages.live_code.as_deref());
-        Ok::<_, FunctionError>((synced.dev, stages.live, live_matches))
+        Ok::<_, FunctionError>((synced, stages.live, live_matches))
     };
     match steps.await {
-        Ok((dev, live, live_matches)) => Ok(Tested {
+        Ok((synced, live, live_matches)) => Ok(Tested {
             report,
-            dev,
+            dev: synced.dev,
+            code: synced.code,
             live,
             live_matches,
             started,
@@ -329,6 +333,7 @@ fn blank_report(fp: &FunctionPlan) -> FunctionReport {
         etag: None,
         status: None,
         published: false,
+        tested: false,
         changed: false,
         compute_utilization: None,
         test_results: Vec::new(),

@@ -217,6 +217,7 @@ mod tests {
             published: false,
             changed: false,
             compute_utilization: None,
+            tested: true,
             test_results: vec![],
             error: None,
             note: None,
