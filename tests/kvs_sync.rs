@@ -511,3 +511,47 @@ async fn users_of_one_store_that_wait_for_each_others_slot_still_finish() {
         assert_eq!(keys(&w), wanted());
     }
 }
+
+#[tokio::test]
+async fn without_function_file_only_the_store_the_function_already_has_is_synced() {
+    let w = world(INITIAL, DATA, PASSING).await;
+    let emu_url = w.emu.url();
+    let env = [
+        ("AWS_ENDPOINT_URL_CLOUDFRONT", emu_url.as_str()),
+        (
+            "AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE",
+            w.fake_url.as_str(),
+        ),
+    ];
+    let plain = [
+        ("function-name", "kvs-sync"),
+        ("function-file", "function.js"),
+        ("test-events", "tests/*.json"),
+    ];
+    let r = run_action(w.ws.path(), &plain, &env).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let data_only = [
+        ("function-name", "kvs-sync"),
+        ("test-events", "tests/*.json"),
+        ("key-value-store", ARN),
+        ("key-value-store-data", "data.yaml"),
+    ];
+    let r = run_action(w.ws.path(), &data_only, &env).await;
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("give function-file to associate the store"),
+        "{}",
+        r.stdout
+    );
+    assert!(updates(&w).is_empty(), "nothing written: {:?}", updates(&w));
+
+    // Once the function reads this store, its data alone can be synced.
+    let r = run_with(&w, &[]).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    std::fs::write(w.ws.path().join("data.yaml"), "only: one\n").unwrap();
+    let r = run_action(w.ws.path(), &data_only, &env).await;
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let expected: BTreeMap<String, String> = [("only".to_owned(), "one".to_owned())].into();
+    assert_eq!(keys(&w), expected);
+}
