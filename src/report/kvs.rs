@@ -108,6 +108,9 @@ pub fn section(report: &Report) -> String {
         if let Some(e) = &st.error {
             let _ = writeln!(s, "> {}\n", text(&cut(e, 300)));
         }
+        if st.created {
+            s.push_str("- created by this run\n");
+        }
         for (kind, keys) in [
             ("added", &st.changes.added),
             ("changed", &st.changes.changed),
