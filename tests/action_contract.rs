@@ -53,6 +53,7 @@ const SPEC_OUTPUTS: &[&str] = &[
     "key-value-store-arn",
     "key-value-store-etag",
     "key-value-store-changes",
+    "distributions",
     "results",
 ];
 

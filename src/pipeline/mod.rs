@@ -8,6 +8,7 @@
 //! value store sync, say) is a new module called from `prepare_and_test` (before the tests) or
 //! `publish::finish` (after the publish).
 
+mod distributions;
 mod error;
 mod kvs;
 mod publish;
@@ -69,8 +70,12 @@ pub async fn run(plan: &Plan, cf: &CloudFront, on_done: OnDone) -> Report {
     // The stores are read while the functions are; each function waits for its store's writes.
     let mut stores = kvs::start(plan, cf);
     let uses = std::mem::take(&mut stores.uses);
-    let slots = phase1(plan, cf, &sem, &on_done, uses).await;
-    let reports = phase2(plan, cf, &sem, &on_done, slots).await;
+    let functions = async {
+        let slots = phase1(plan, cf, &sem, &on_done, uses).await;
+        phase2(plan, cf, &sem, &on_done, slots).await
+    };
+    // One listing for the whole plan, started with the first reads: no round trip of its own.
+    let (reports, listing) = tokio::join!(functions, distributions::list(cf));
     let store_reports = kvs::finish(stores).await;
     let functions = reports
         .into_iter()
@@ -81,7 +86,9 @@ pub async fn run(plan: &Plan, cf: &CloudFront, on_done: OnDone) -> Report {
             r
         })
         .collect();
-    report_of(plan, functions)
+    let mut report = report_of(plan, functions);
+    distributions::attach(&mut report, plan, listing);
+    report
 }
 
 /// Gives a function its store's report (shared stores: each user the same one).
@@ -311,6 +318,7 @@ fn report_of(plan: &Plan, functions: Vec<FunctionReport>) -> Report {
         sha: plan.sha().map(str::to_owned),
         run_url: plan.run_url().map(str::to_owned),
         comment_url: None,
+        warnings: Vec::new(),
     }
 }
 
@@ -341,6 +349,7 @@ fn blank_report(fp: &FunctionPlan) -> FunctionReport {
         note: None,
         warnings: Vec::new(),
         key_value_store: None,
+        distributions: None,
         steps: Vec::new(),
         duration: Default::default(),
     }

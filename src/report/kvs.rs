@@ -226,6 +226,7 @@ mod tests {
             note: None,
             warnings: vec![],
             key_value_store: Some(r),
+            distributions: None,
             steps: vec![],
             duration: Default::default(),
         };

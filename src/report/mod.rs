@@ -3,6 +3,7 @@
 //! Renders; never fetches. The pipeline fills a [`Report`]; the front doors write it out.
 
 pub mod comment;
+pub mod distributions;
 pub mod kvs;
 mod markdown;
 pub mod outputs;
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::distributions::Distribution;
 use crate::types::{Etag, FunctionName, FunctionStatus, Stage};
 
 /// One test case's result, as the `test-results` output lists it.
@@ -75,6 +77,10 @@ pub struct FunctionReport {
     /// The key value store this function's run synced (shared stores: the same for each user).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_value_store: Option<kvs::StoreReport>,
+    /// The distributions whose cache behaviors run the function; `None` when unknown (the listing
+    /// failed, or the function's ARN is not known). Serialized as an array either way.
+    #[serde(serialize_with = "ser_distributions")]
+    pub distributions: Option<Vec<Distribution>>,
     /// What was done, one line per step, for the log's `::group::` (not an output).
     #[serde(skip)]
     pub steps: Vec<String>,
@@ -85,6 +91,13 @@ pub struct FunctionReport {
 
 fn ser_stage<S: serde::Serializer>(stage: &Stage, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(stage.as_str())
+}
+
+fn ser_distributions<S: serde::Serializer>(
+    d: &Option<Vec<Distribution>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    d.as_deref().unwrap_or_default().serialize(s)
 }
 
 fn ser_display<T: std::fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
@@ -126,6 +139,9 @@ pub struct Report {
     pub run_url: Option<String>,
     /// The PR comment's `html_url`, when one was written.
     pub comment_url: Option<String>,
+    /// Problems of the whole run that failed nothing (one distribution listing for all functions).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 impl Report {

@@ -51,6 +51,11 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
                     .map(super::kvs::StoreReport::changes_json)
                     .unwrap_or_default(),
             ),
+            (
+                "distributions",
+                serde_json::to_string(f.distributions.as_deref().unwrap_or_default())
+                    .unwrap_or_else(|_| "[]".to_owned()),
+            ),
         ],
         _ => vec![
             ("published", any(|f| f.published)),

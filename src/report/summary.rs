@@ -30,6 +30,10 @@ pub fn render(report: &Report) -> String {
             f.duration.as_secs_f64()
         );
     }
+    if let Some(d) = super::distributions::for_report(report) {
+        s.push('\n');
+        s.push_str(&d);
+    }
     for f in &report.functions {
         let _ = writeln!(s, "\n### {}\n", code_cell(f.name.as_str()));
         if let Some(arn) = &f.function_arn {
@@ -111,6 +115,7 @@ mod tests {
             note: None,
             warnings: vec![],
             key_value_store: None,
+            distributions: None,
             steps: vec![],
             duration: Default::default(),
         };
