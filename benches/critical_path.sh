@@ -3,6 +3,9 @@
 # by LATENCY_MS (default 100), so the wall time is dominated by sequential round trips:
 #   changed function   5 rounds (reads ∥, update, tests ∥, publish, describe LIVE)
 #   unchanged function 2 rounds (reads ∥, tests ∥; LIVE already holds the code, nothing to publish)
+#   changed function + changed key value store data, store given by ARN: 5 rounds (function and
+#   store reads ∥, update ∥ puts, tests ∥, publish, describe LIVE ∥ deletes); by name one more (the
+#   store's lookup by name comes before its data-plane reads)
 # The run's one ListDistributions goes beside the reads; the script says whether both shapes kept
 # their rounds with it.
 # Prints the median wall time of RUNS runs next to the lower bound ROUNDS × LATENCY_MS and the ratio,
@@ -77,6 +80,38 @@ done
 # The second run of each pair must really have been a no-op.
 [[ "$(grep -A1 '^changed<<' "$WS/github_output" | sed -n 2p)" == false ]] || { echo "the unchanged run changed something" >&2; exit 1; }
 
+# Key value store: each run changes the function and the data (one key added, one changed, one
+# removed), so the puts and the deletes both happen.
+write_kvs_data() { # FILE VARIANT
+    printf '{"data": [{"key": "k-%s", "value": "v"}, {"key": "shared", "value": "%s"}]}\n' "$2" "$2" >"$1"
+}
+kvs_pipeline() { # VARIANT STORE
+    write_function "$WS/kvs-function.js" "kvs-$1"
+    write_kvs_data "$WS/kvs.json" "$1"
+    run_action "$WS" FUNCTION-NAME=critical-kvs FUNCTION-FILE=kvs-function.js TEST-EVENTS=event.json \
+        KEY-VALUE-STORE="$2" KEY-VALUE-STORE-DATA=kvs.json ENDPOINT-URL="$URL" ||
+        { cat "$WS/last.log" >&2; return 1; }
+}
+kvs_pipeline create bench-store # creates the store and the function; not timed
+KVS_ARN=$(grep -A1 '^key-value-store-arn<<' "$WS/github_output" | sed -n 2p)
+[[ "$KVS_ARN" == arn:* ]] || { echo "no key-value-store-arn output" >&2; exit 1; }
+kvs_arn="" kvs_name=""
+for i in $(seq 1 "$RUNS"); do
+    start=$(now_ms)
+    kvs_pipeline "arn-$i" "$KVS_ARN"
+    end=$(now_ms)
+    kvs_arn+=" $((end - start))"
+    kvs_arn_shape=$(rounds_of_last_run "$start" "$end")
+    start=$(now_ms)
+    kvs_pipeline "name-$i" bench-store
+    end=$(now_ms)
+    kvs_name+=" $((end - start))"
+    kvs_name_shape=$(rounds_of_last_run "$start" "$end")
+done
+grep -q '"removed":\["k-arn-' "$WS/github_output" || { echo "the KVS runs deleted nothing" >&2; exit 1; }
+kvs_arn_ms=$(median $kvs_arn)
+kvs_name_ms=$(median $kvs_name)
+
 changed_ms=$(median $changed)
 unchanged_ms=$(median $unchanged)
 changed_bound=$((5 * LATENCY_MS))
@@ -102,8 +137,10 @@ echo "| run | round trips (design) | observed (last run) | lower bound | median 
 echo "|---|---|---|---|---|---|"
 echo "| changed function | 5 | $changed_shape | ${changed_bound} ms | ${changed_ms} ms | $(ratio "$changed_ms" "$changed_bound")× |"
 echo "| unchanged function | 2 | $unchanged_shape | ${unchanged_bound} ms | ${unchanged_ms} ms | $(ratio "$unchanged_ms" "$unchanged_bound")× |"
+echo "| changed function + changed KVS data (store by ARN) | 5 | $kvs_arn_shape | ${changed_bound} ms | ${kvs_arn_ms} ms | $(ratio "$kvs_arn_ms" "$changed_bound")× |"
+echo "| changed function + changed KVS data (store by name) | 6 | $kvs_name_shape | $((6 * LATENCY_MS)) ms | ${kvs_name_ms} ms | $(ratio "$kvs_name_ms" "$((6 * LATENCY_MS))")× |"
 echo
-echo "round trips with the distribution listing beside the reads: changed 5 $(within_design "$changed_shape" 5), unchanged 2 $(within_design "$unchanged_shape" 2)"
+echo "round trips with the distribution listing beside the reads: changed 5 $(within_design "$changed_shape" 5), unchanged 2 $(within_design "$unchanged_shape" 2), KVS by ARN 5 $(within_design "$kvs_arn_shape" 5), KVS by name 6 $(within_design "$kvs_name_shape" 6)"
 echo
 echo "| footprint | value |"
 echo "|---|---|"
@@ -113,4 +150,4 @@ echo "| release binary (\`cargo build --release\`) | $((size_release / 1024 / 10
 DIST="${DIST_BIN:-$ROOT/target-dist/dist/cloudfront-publish}"
 [[ -x "$DIST" ]] && echo "| \`--profile dist\` binary (LTO, stripped) | $(($(stat -c %s "$DIST") / 1024 / 1024)) MiB ($(stat -c %s "$DIST") bytes) |"
 echo
-echo "all runs (ms): changed$changed; unchanged$unchanged"
+echo "all runs (ms): changed$changed; unchanged$unchanged; kvs by ARN$kvs_arn; kvs by name$kvs_name"

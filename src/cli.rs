@@ -180,6 +180,10 @@ pub async fn run_plan(plan: &Plan, cf: &CloudFront, style: Style, files: &Runner
     if let Some(p) = &progress {
         p.finish();
     }
+    print!(
+        "{}",
+        crate::report::kvs::log_block(&report, style == Style::Actions)
+    );
     for note in &comment.notes {
         tracing::info!("PR comment: {note}");
     }

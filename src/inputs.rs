@@ -8,9 +8,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::checks::{self, split_list};
+use crate::kvs::{self, StoreRef};
 use crate::manifest;
 use crate::plan::{
     AwsSettings, CommentMode, DEFAULT_API_URL, FailFast, FunctionPlan, GithubSettings, Plan,
+    StorePlan,
 };
 use crate::testcase;
 use crate::types::{Etag, FunctionName, InvalidValue, Runtime};
@@ -41,6 +43,16 @@ pub const INPUTS: &[(&str, &str, &str)] = &[
         "key-value-store-arns",
         "",
         "key value store ARN (at most 1, runtime 2.0; empty keeps the existing association)",
+    ),
+    (
+        "key-value-store",
+        "",
+        "name or ARN of the function's key value store (runtime 2.0): associates it",
+    ),
+    (
+        "key-value-store-data",
+        "",
+        "JSON/YAML file with the store's keys: created if missing, synced around the publish",
     ),
     (
         "test-events",
@@ -256,9 +268,15 @@ pub fn plan(raw: &RawInputs, ctx: &Context) -> Result<Plan, InputError> {
                 .map_err(|e| InputError::input("if-match", e.0))
         })
         .transpose()?;
-    let (functions, manifest_path) = match raw.opt("manifest") {
-        Some(path) => (manifest_functions(raw, ctx, &path, max_cu)?, Some(path)),
-        None => (vec![single_function(raw, ctx, max_cu)?], None),
+    let (functions, stores, manifest_path) = match raw.opt("manifest") {
+        Some(path) => {
+            let m = manifest_functions(raw, ctx, &path, max_cu)?;
+            (m.functions, m.stores, Some(path))
+        }
+        None => {
+            let (fp, stores) = single_store(raw, ctx, single_function(raw, ctx, max_cu)?)?;
+            (vec![fp], stores, None)
+        }
     };
     // The checks above already hold what these constructors check again.
     fn invalid(input: &'static str) -> impl Fn(InvalidValue) -> InputError {
@@ -266,6 +284,8 @@ pub fn plan(raw: &RawInputs, ctx: &Context) -> Result<Plan, InputError> {
     }
     let mut plan = Plan::new(functions)
         .map_err(invalid("manifest"))?
+        .with_stores(stores)
+        .map_err(invalid("key-value-store-data"))?
         .with_publish(publish)
         .with_if_match(if_match)
         .map_err(invalid("if-match"))?
@@ -326,10 +346,11 @@ fn aws_settings(raw: &RawInputs, ctx: &Context) -> Result<AwsSettings, InputErro
             format!("{region:?} is not a region name"),
         ));
     }
-    let endpoint_url = match raw.opt("endpoint-url") {
-        Some(url) => Some(check_url(&url).map_err(|m| InputError::input("endpoint-url", m.0))?),
-        None => ctx.env_endpoint_url.clone(),
-    };
+    let given = raw
+        .opt("endpoint-url")
+        .map(|url| check_url(&url).map_err(|m| InputError::input("endpoint-url", m.0)))
+        .transpose()?;
+    let endpoint_url = given.clone().or_else(|| ctx.env_endpoint_url.clone());
     let role_to_assume = raw.opt("role-to-assume");
     if let Some(role) = &role_to_assume {
         if !is_role_arn(role) {
@@ -348,6 +369,7 @@ fn aws_settings(raw: &RawInputs, ctx: &Context) -> Result<AwsSettings, InputErro
     Ok(AwsSettings {
         region,
         endpoint_url,
+        kvs_endpoint_url: given,
         role_to_assume,
         oidc_request: ctx.oidc_request.clone(),
     })
@@ -359,13 +381,15 @@ fn manifest_functions(
     ctx: &Context,
     path: &str,
     max_cu: u32,
-) -> Result<Vec<FunctionPlan>, InputError> {
+) -> Result<manifest::ManifestPlan, InputError> {
     for single in [
         "function-name",
         "function-file",
         "runtime",
         "comment",
         "key-value-store-arns",
+        "key-value-store",
+        "key-value-store-data",
         "test-events",
         "if-match",
     ] {
@@ -428,6 +452,14 @@ fn single_function(
             .with_kvs_arns(arns)
             .map_err(|m| InputError::input("key-value-store-arns", m.0))?;
     }
+    if let Some(v) = raw.opt("key-value-store") {
+        let store: StoreRef = v
+            .parse()
+            .map_err(|e: InvalidValue| InputError::input("key-value-store", e.0))?;
+        fp = fp
+            .with_store(store)
+            .map_err(|m| InputError::input("key-value-store", m.0))?;
+    }
     if let Some(file) = raw.opt("function-file") {
         let code = read_code(&ctx.workspace, &file)?;
         fp = fp.with_code(code).map_err(|e| InputError::File {
@@ -442,6 +474,41 @@ fn single_function(
         fp = fp.with_tests(tests);
     }
     Ok(fp)
+}
+
+/// `key-value-store-data`: the store to fill (`key-value-store`, or the one ARN of its alias
+/// `key-value-store-arns`) and its data file, read and validated now.
+fn single_store(
+    raw: &RawInputs,
+    ctx: &Context,
+    fp: FunctionPlan,
+) -> Result<(FunctionPlan, Vec<StorePlan>), InputError> {
+    const INPUT: &str = "key-value-store-data";
+    let Some(file) = raw.opt(INPUT) else {
+        return Ok((fp, Vec::new()));
+    };
+    let (fp, store) = match (fp.store().cloned(), fp.kvs_arns()) {
+        (Some(store), _) => (fp, store),
+        (None, Some([arn])) => {
+            let store = StoreRef::Arn(arn.clone());
+            let fp = fp
+                .with_store(store.clone())
+                .map_err(|m| InputError::input(INPUT, m.0))?;
+            (fp, store)
+        }
+        _ => {
+            return Err(InputError::input(
+                INPUT,
+                "needs `key-value-store` (the name or ARN of the store to fill)",
+            ));
+        }
+    };
+    let data = kvs::data::load_relative(&ctx.workspace, &file).map_err(|e| InputError::File {
+        input: INPUT.to_owned(),
+        file: file.clone(),
+        message: e.0,
+    })?;
+    Ok((fp, vec![StorePlan::new(store, data, file)]))
 }
 
 /// Reads a function file: it must exist, be non-empty UTF-8 and within the size quota.

@@ -12,6 +12,7 @@ pub mod distributions;
 pub mod emulator;
 pub mod github;
 pub mod inputs;
+pub mod kvs;
 pub mod kvs_limits;
 pub mod localtest;
 pub mod manifest;

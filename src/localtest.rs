@@ -7,6 +7,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::kvs::{self, DataFormat, KvsData};
 use crate::runtime::{self, Invocation, KeyValueStore, Limits};
 use crate::testcase::{self, TestCase};
 use crate::types::Runtime;
@@ -25,7 +26,7 @@ pub struct TestArgs {
     /// A key value store entry KEY=VALUE (split at the first '='); repeatable.
     #[arg(long = "kvs")]
     pub kvs: Vec<String>,
-    /// A JSON object or KEY=VALUE lines filling the key value store.
+    /// A key value store data file (JSON/YAML as for key-value-store-data) or KEY=VALUE lines.
     #[arg(long)]
     pub kvs_file: Option<PathBuf>,
     /// Output format.
@@ -210,25 +211,25 @@ fn build_kvs(entries: &[String], file: Option<&Path>) -> Result<KeyValueStore, T
     Ok(kvs)
 }
 
-/// Reads a JSON object (values: strings, or other JSON kept as its text) or `KEY=VALUE` lines
-/// (blank lines and `#` comments skipped).
+/// Reads a key value store data file as `publish` does (`.json`/`.yaml`/`.yml`, or any file that
+/// starts with `{`: the import format or a flat map of strings, see [`crate::kvs::data`]), so that
+/// data that passes here passes there; other files are `KEY=VALUE` lines (blank lines and `#`
+/// comments skipped).
 fn read_kvs_file(path: &Path) -> Result<KeyValueStore, TestCmdError> {
     let p = path.display();
     let text = std::fs::read_to_string(path)
         .map_err(|e| TestCmdError(format!("--kvs-file {p}: cannot read: {e}")))?;
-    let mut kvs = KeyValueStore::new();
-    if text.trim_start().starts_with('{') {
-        let obj: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
-            .map_err(|e| TestCmdError(format!("--kvs-file {p}: {e}")))?;
-        for (k, v) in obj {
-            let value = match v {
-                serde_json::Value::String(s) => s,
-                other => other.to_string(),
-            };
-            kvs.insert(k, value);
-        }
-        return Ok(kvs);
+    let format = DataFormat::of(path).or_else(|| {
+        text.trim_start()
+            .starts_with('{')
+            .then_some(DataFormat::Json)
+    });
+    if let Some(format) = format {
+        return kvs::data::parse(&text, format, path)
+            .map(KvsData::into_map)
+            .map_err(|e| TestCmdError(format!("--kvs-file {e}")));
     }
+    let mut kvs = KeyValueStore::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
@@ -264,14 +265,15 @@ mod tests {
     }
 
     #[test]
-    fn kvs_file_accepts_json_objects_and_key_value_lines() {
+    fn kvs_file_reads_the_publish_data_formats_and_key_value_lines() {
         let dir = tempfile::tempdir().unwrap();
         let j = dir.path().join("kvs.json");
-        std::fs::write(&j, r#"{"a": "1", "cfg": {"x": true}, "n": 5}"#).unwrap();
-        let kvs = read_kvs_file(&j).unwrap();
-        assert_eq!(kvs["a"], "1");
-        assert_eq!(kvs["cfg"], r#"{"x":true}"#);
-        assert_eq!(kvs["n"], "5");
+        std::fs::write(&j, r#"{"data": [{"key": "/old", "value": "/new"}]}"#).unwrap();
+        assert_eq!(read_kvs_file(&j).unwrap()["/old"], "/new");
+        let y = dir.path().join("kvs.yaml");
+        std::fs::write(&y, "a: '1'\nb: two\n").unwrap();
+        let kvs = read_kvs_file(&y).unwrap();
+        assert_eq!((kvs["a"].as_str(), kvs["b"].as_str()), ("1", "two"));
         let l = dir.path().join("kvs.env");
         std::fs::write(&l, "# comment\n\nk=v=w\r\nother=x\n").unwrap();
         let kvs = read_kvs_file(&l).unwrap();
@@ -280,6 +282,24 @@ mod tests {
         std::fs::write(&l, "ok=1\nbroken\n").unwrap();
         let err = read_kvs_file(&l).unwrap_err().0;
         assert!(err.contains("line 2") && err.contains("kvs.env"), "{err}");
+    }
+
+    #[test]
+    fn kvs_file_rejects_what_publish_rejects_naming_the_flag_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = dir.path().join("kvs.json");
+        std::fs::write(&j, "{\"a\": \"1\",\n\"n\": 5}").unwrap();
+        let err = read_kvs_file(&j).unwrap_err().0;
+        assert!(
+            err.starts_with("--kvs-file ") && err.contains("kvs.json"),
+            "{err}"
+        );
+        assert!(err.contains("\"n\"") && err.contains("line 2"), "{err}");
+        // A JSON object without the .json extension is still read as JSON, strictly.
+        let t = dir.path().join("kvs.txt");
+        std::fs::write(&t, r#"{"a": "1", "a": "2"}"#).unwrap();
+        let err = read_kvs_file(&t).unwrap_err().0;
+        assert!(err.contains("duplicate key \"a\""), "{err}");
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! `cloudfront-functions.yaml`: several functions in one file, parsed strictly (unknown keys are an
-//! error naming the key and its line) into [`FunctionPlan`]s. Paths are relative to the manifest.
+//! error naming the key and its line) into [`FunctionPlan`]s, plus the key value stores they share
+//! (`key-value-stores: {NAME: FILE}`, used by a function's `key-value-store: NAME`). Paths are
+//! relative to the manifest.
 
 use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::checks::{self, io_reason};
-use crate::plan::FunctionPlan;
+use crate::kvs::{self, StoreRef};
+use crate::plan::{FunctionPlan, StorePlan};
 use crate::testcase;
 use crate::types::{FunctionName, Runtime};
 
@@ -17,8 +20,20 @@ pub struct ManifestError(pub String);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(rename_all = "kebab-case")]
 struct Manifest {
     functions: Vec<Entry>,
+    // A Mapping, not a map type: serde_yaml's Mapping refuses duplicate keys, a BTreeMap keeps the last.
+    key_value_stores: Option<serde_yaml::Mapping>,
+}
+
+/// What a manifest describes: its functions and the stores they share.
+#[derive(Debug, Clone)]
+pub struct ManifestPlan {
+    /// One plan per entry, in order.
+    pub functions: Vec<FunctionPlan>,
+    /// The stores of `key-value-stores`, each with its data.
+    pub stores: Vec<StorePlan>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -29,6 +44,7 @@ struct Entry {
     runtime: Option<String>,
     comment: Option<String>,
     key_value_store_arns: Option<Vec<String>>,
+    key_value_store: Option<String>,
     #[serde(default)]
     tests: Vec<String>,
     max_compute_utilization: Option<u32>,
@@ -36,11 +52,7 @@ struct Entry {
 
 /// Reads and validates the manifest at `path` (`shown` is how the user wrote it, for messages).
 /// `default_max` is the run's `max-compute-utilization`, used where an entry sets none.
-pub fn load(
-    path: &Path,
-    shown: &str,
-    default_max: u32,
-) -> Result<Vec<FunctionPlan>, ManifestError> {
+pub fn load(path: &Path, shown: &str, default_max: u32) -> Result<ManifestPlan, ManifestError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         ManifestError(format!(
             "{shown}: cannot read the manifest: {}",
@@ -61,7 +73,7 @@ pub fn parse(
     base: &Path,
     shown: &str,
     default_max: u32,
-) -> Result<Vec<FunctionPlan>, ManifestError> {
+) -> Result<ManifestPlan, ManifestError> {
     let manifest: Manifest = serde_yaml::from_str(text)
         .map_err(|e| ManifestError(format!("{shown}: {}", yaml_reason(&e))))?;
     if manifest.functions.is_empty() {
@@ -90,7 +102,60 @@ pub fn parse(
             .map_err(|e: crate::types::InvalidValue| at("runtime", e.0))?;
         plans.push(function_plan(entry, name, runtime, base, default_max, at)?);
     }
-    Ok(plans)
+    let stores = match &manifest.key_value_stores {
+        Some(map) => stores(map, &plans, text, base, shown)?,
+        None => Vec::new(),
+    };
+    Ok(ManifestPlan {
+        functions: plans,
+        stores,
+    })
+}
+
+/// `key-value-stores: {NAME: FILE}`: each store named once, used by a function, its data valid.
+fn stores(
+    map: &serde_yaml::Mapping,
+    plans: &[FunctionPlan],
+    text: &str,
+    base: &Path,
+    shown: &str,
+) -> Result<Vec<StorePlan>, ManifestError> {
+    let mut out = Vec::with_capacity(map.len());
+    for (key, value) in map {
+        let Some(name) = key.as_str() else {
+            return Err(ManifestError(format!(
+                "{shown}: key-value-stores: a store name must be a string"
+            )));
+        };
+        let line = key_line(text, name);
+        let at =
+            |msg: String| ManifestError(format!("{shown}:{line}: key-value-stores.{name}: {msg}"));
+        let store: StoreRef = name
+            .parse()
+            .map_err(|e: crate::types::InvalidValue| at(e.0))?;
+        let file = value
+            .as_str()
+            .ok_or_else(|| at("the value must be the data file's path".to_owned()))?;
+        if !plans.iter().any(|p| p.store() == Some(&store)) {
+            return Err(at(format!(
+                "no function uses it (set `key-value-store: {name}` on the functions that read it)"
+            )));
+        }
+        let data = kvs::data::load_relative(base, file).map_err(|e| at(e.0))?;
+        out.push(StorePlan::new(store, data, file.to_owned()));
+    }
+    Ok(out)
+}
+
+/// The 1-based line where `name:` is written as a key (best effort: 1).
+fn key_line(text: &str, name: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start().trim_start_matches(['"', '\'']);
+            t.strip_prefix(name)
+                .is_some_and(|rest| rest.trim_start_matches(['"', '\'']).starts_with(':'))
+        })
+        .map_or(1, |n| n + 1)
 }
 
 /// One entry's plan, checked key by key in the entry's order.
@@ -119,6 +184,14 @@ fn function_plan(
                 .with_kvs_arns(arns)
                 .map_err(|m| at("key-value-store-arns", m.0))?;
         }
+    }
+    if let Some(store) = &entry.key_value_store {
+        let store: StoreRef = store
+            .parse()
+            .map_err(|e: crate::types::InvalidValue| at("key-value-store", e.0))?;
+        fp = fp
+            .with_store(store)
+            .map_err(|m| at("key-value-store", m.0))?;
     }
     fp = fp
         .with_max_compute_utilization(entry.max_compute_utilization.unwrap_or(default_max))
@@ -205,13 +278,51 @@ mod tests {
             "m",
             100,
         )
-        .unwrap();
+        .unwrap()
+        .functions;
         assert_eq!(plans[0].kvs_arns(), None);
     }
 
     #[test]
+    fn shared_stores_are_read_once_and_must_be_used_by_a_runtime_2_function() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("redirects.yaml"), "/old: /new\n").unwrap();
+        let text = "key-value-stores:\n  redirects: redirects.yaml\nfunctions:\n  - name: a\n    key-value-store: redirects\n  - name: b\n    key-value-store: redirects\n";
+        let m = parse(text, dir.path(), "m", 100).unwrap();
+        assert_eq!(m.stores.len(), 1);
+        assert_eq!(m.stores[0].data().get("/old"), Some("/new"));
+        assert_eq!(m.stores[0].source(), "redirects.yaml");
+        let s = StoreRef::Name("redirects".into());
+        assert!(m.functions.iter().all(|f| f.store() == Some(&s)));
+        let unused = "key-value-stores:\n  other: redirects.yaml\nfunctions:\n  - name: a\n";
+        let e = parse(unused, dir.path(), "m", 100).unwrap_err().0;
+        assert!(
+            e.starts_with("m:2: key-value-stores.other: no function uses it"),
+            "{e}"
+        );
+        let dup = "key-value-stores:\n  r: redirects.yaml\n  r: redirects.yaml\nfunctions:\n  - name: a\n    key-value-store: r\n";
+        let e = parse(dup, dir.path(), "m", 100).unwrap_err().0;
+        assert!(e.contains("duplicate entry with key \"r\""), "{e}");
+        let js1 =
+            "functions:\n  - name: a\n    runtime: cloudfront-js-1.0\n    key-value-store: r\n";
+        let e = parse(js1, dir.path(), "m", 100).unwrap_err().0;
+        assert!(
+            e.contains("functions[0].key-value-store") && e.contains("cloudfront-js-2.0"),
+            "{e}"
+        );
+        std::fs::write(dir.path().join("bad.json"), "{\"k\": 1}").unwrap();
+        let bad =
+            "key-value-stores:\n  r: bad.json\nfunctions:\n  - name: a\n    key-value-store: r\n";
+        let e = parse(bad, dir.path(), "m", 100).unwrap_err().0;
+        assert!(
+            e.contains("key-value-stores.r: bad.json: ") && e.contains("\"k\""),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn entries_get_defaults_and_keep_unset_fields_as_keep() {
-        let plans = parse("functions:\n  - name: a\n  - name: b\n    runtime: cloudfront-js-1.0\n    max-compute-utilization: 70\n", Path::new("."), "m", 90).unwrap();
+        let plans = parse("functions:\n  - name: a\n  - name: b\n    runtime: cloudfront-js-1.0\n    max-compute-utilization: 70\n", Path::new("."), "m", 90).unwrap().functions;
         assert_eq!(plans.len(), 2);
         assert_eq!(
             plans[0].runtime(),

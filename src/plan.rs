@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use crate::checks;
+use crate::kvs::{KvsData, StoreRef};
 use crate::testcase::TestCase;
 use crate::types::{Etag, FunctionName, InvalidValue, KvsArn, Runtime};
 
@@ -21,6 +22,7 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 #[derive(Debug, Clone)]
 pub struct Plan {
     functions: Vec<FunctionPlan>,
+    stores: Vec<StorePlan>,
     manifest: Option<String>,
     publish: bool,
     if_match: Option<Etag>,
@@ -49,6 +51,7 @@ impl Plan {
         }
         Ok(Self {
             functions,
+            stores: Vec::new(),
             manifest: None,
             publish: true,
             if_match: None,
@@ -58,6 +61,28 @@ impl Plan {
             github: GithubSettings::default(),
             run_url: None,
         })
+    }
+
+    /// Key value stores to fill from data files; each must be one that a function of the plan uses,
+    /// and appear once.
+    pub fn with_stores(mut self, stores: Vec<StorePlan>) -> Result<Self, InvalidValue> {
+        let mut seen = std::collections::BTreeSet::new();
+        for sp in &stores {
+            if !seen.insert(&sp.store) {
+                return Err(InvalidValue(format!(
+                    "key value store {} is given twice",
+                    sp.store
+                )));
+            }
+            if !self.functions.iter().any(|f| f.store() == Some(&sp.store)) {
+                return Err(InvalidValue(format!(
+                    "key value store {} has data but no function uses it",
+                    sp.store
+                )));
+            }
+        }
+        self.stores = stores;
+        Ok(self)
     }
 
     /// The run comes from the manifest at `path` (as the user wrote it).
@@ -119,6 +144,11 @@ impl Plan {
     /// The functions, in order (one, or a manifest's).
     pub fn functions(&self) -> &[FunctionPlan] {
         &self.functions
+    }
+
+    /// Key value stores filled from data files.
+    pub fn stores(&self) -> &[StorePlan] {
+        &self.stores
     }
 
     /// Manifest path as the user wrote it, for a manifest run.
@@ -184,6 +214,7 @@ pub struct FunctionPlan {
     runtime: Option<Runtime>,
     comment: Option<String>,
     kvs_arns: Option<Vec<KvsArn>>,
+    store: Option<StoreRef>,
     tests: Vec<TestCase>,
     max_compute_utilization: u32,
 }
@@ -207,6 +238,7 @@ impl FunctionPlan {
             runtime: None,
             comment: None,
             kvs_arns: None,
+            store: None,
             tests: Vec::new(),
             max_compute_utilization: 100,
         }
@@ -230,6 +262,30 @@ impl FunctionPlan {
         // An unnamed runtime is checked by CloudFront on update (a 1.0 function refuses them).
         checks::kvs_association(arns.len(), self.runtime.unwrap_or_default())?;
         self.kvs_arns = Some(arns);
+        Ok(self)
+    }
+
+    /// The key value store to associate (runtime 2.0). An ARN is the same as `with_kvs_arns` of
+    /// it; a name is resolved to its ARN when the run reads the store.
+    pub fn with_store(mut self, store: StoreRef) -> Result<Self, InvalidValue> {
+        checks::kvs_association(1, self.runtime.unwrap_or_default())?;
+        if let StoreRef::Arn(arn) = &store {
+            if self
+                .kvs_arns
+                .as_ref()
+                .is_some_and(|a| a != std::slice::from_ref(arn))
+            {
+                return Err(InvalidValue(format!(
+                    "key value store {arn} differs from the key value store ARN already given"
+                )));
+            }
+            self.kvs_arns = Some(vec![arn.clone()]);
+        } else if self.kvs_arns.as_ref().is_some_and(|a| !a.is_empty()) {
+            return Err(InvalidValue(
+                "give the store by name or by ARN, not both".to_owned(),
+            ));
+        }
+        self.store = Some(store);
         Ok(self)
     }
 
@@ -270,6 +326,11 @@ impl FunctionPlan {
         self.kvs_arns.as_deref()
     }
 
+    /// The key value store this function is associated with through the plan, if any.
+    pub fn store(&self) -> Option<&StoreRef> {
+        self.store.as_ref()
+    }
+
     /// Test cases, run through TestFunction.
     pub fn tests(&self) -> &[TestCase] {
         &self.tests
@@ -278,6 +339,40 @@ impl FunctionPlan {
     /// Highest compute utilization any test may report.
     pub fn max_compute_utilization(&self) -> u32 {
         self.max_compute_utilization
+    }
+}
+
+/// A key value store filled from a data file: the keys it must hold after the run.
+#[derive(Debug, Clone)]
+pub struct StorePlan {
+    store: StoreRef,
+    data: KvsData,
+    source: String,
+}
+
+impl StorePlan {
+    /// `data` (already validated by `kvs::data`) for `store`, read from `source` (as written).
+    pub fn new(store: StoreRef, data: KvsData, source: String) -> Self {
+        Self {
+            store,
+            data,
+            source,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &StoreRef {
+        &self.store
+    }
+
+    /// The keys and values it must hold.
+    pub fn data(&self) -> &KvsData {
+        &self.data
+    }
+
+    /// The data file as the user wrote it.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 }
 
@@ -298,6 +393,9 @@ pub struct AwsSettings {
     pub region: String,
     /// Endpoint override for CloudFront only.
     pub endpoint_url: Option<String>,
+    /// Endpoint override for the key value store data plane (the `endpoint-url` input; without it
+    /// the SDK reads `AWS_ENDPOINT_URL_CLOUDFRONT_KEYVALUESTORE`, then `AWS_ENDPOINT_URL`).
+    pub kvs_endpoint_url: Option<String>,
     /// Role to assume with the workflow's OIDC token.
     pub role_to_assume: Option<String>,
     /// `ACTIONS_ID_TOKEN_REQUEST_URL` and its bearer token.
@@ -420,6 +518,38 @@ mod tests {
         );
         let js1 = FunctionPlan::new("a".parse().unwrap(), Runtime::Js1);
         assert!(js1.with_kvs_arns(vec![arn]).is_err());
+    }
+
+    #[test]
+    fn stores_need_runtime_2_a_user_and_one_spelling() {
+        let data = || StorePlan::new(StoreRef::Name("kv".into()), KvsData::new(), "d.json".into());
+        let js1 = FunctionPlan::new("a".parse().unwrap(), Runtime::Js1);
+        assert!(js1.with_store(StoreRef::Name("kv".into())).is_err());
+        let user = f("a").with_store(StoreRef::Name("kv".into())).unwrap();
+        assert!(
+            Plan::new(vec![user.clone()])
+                .unwrap()
+                .with_stores(vec![data()])
+                .is_ok()
+        );
+        let err = Plan::new(vec![f("b")])
+            .unwrap()
+            .with_stores(vec![data()])
+            .unwrap_err();
+        assert!(err.0.contains("no function uses it"), "{err}");
+        let err = Plan::new(vec![user])
+            .unwrap()
+            .with_stores(vec![data(), data()])
+            .unwrap_err();
+        assert!(err.0.contains("given twice"), "{err}");
+        let arn: KvsArn =
+            "arn:aws:cloudfront::123456789012:key-value-store/0123456789abcdef0123456789abcdef0123"
+                .parse()
+                .unwrap();
+        let by_arn = f("c").with_store(StoreRef::Arn(arn.clone())).unwrap();
+        assert_eq!(by_arn.kvs_arns(), Some(std::slice::from_ref(&arn)));
+        let both = f("d").with_kvs_arns(vec![arn]).unwrap();
+        assert!(both.with_store(StoreRef::Name("kv".into())).is_err());
     }
 
     #[test]

@@ -21,6 +21,8 @@ const SPEC_INPUTS: &[(&str, &str)] = &[
     ("runtime", ""),
     ("comment", ""),
     ("key-value-store-arns", ""),
+    ("key-value-store", ""),
+    ("key-value-store-data", ""),
     ("test-events", ""),
     ("max-compute-utilization", "100"),
     ("publish", "true"),
@@ -48,6 +50,9 @@ const SPEC_OUTPUTS: &[&str] = &[
     "compute-utilization",
     "test-results",
     "comment-url",
+    "key-value-store-arn",
+    "key-value-store-etag",
+    "key-value-store-changes",
     "distributions",
     "results",
 ];

@@ -789,3 +789,220 @@ fn manifest_entry_with_a_limit_over_100_names_the_entry_and_line() {
         ],
     );
 }
+
+// ---- key value stores -------------------------------------------------------------------------
+
+/// A value that must never be printed, whatever is wrong around it.
+const SECRET_VALUE: &str = "s3cret-signing-key-0001";
+
+/// The run prints the secret value nowhere (stdout, stderr, annotations).
+fn prints_no_value(case: Case) {
+    let o = run(case);
+    assert!(
+        !o.stdout.contains(SECRET_VALUE) && !o.stderr.contains(SECRET_VALUE),
+        "a value was printed\n{}\n{}",
+        o.stdout,
+        o.stderr
+    );
+}
+
+fn store_case(file: &str) -> Case {
+    case()
+        .input("key-value-store", "site-redirects")
+        .input("key-value-store-data", file)
+}
+
+#[test]
+fn kvs_data_that_is_not_an_object_is_rejected() {
+    let c = store_case("kvs/list.json").setup(|w| {
+        std::fs::create_dir_all(w.join("kvs")).unwrap();
+        std::fs::write(w.join("kvs/list.json"), format!("[\"{SECRET_VALUE}\"]")).unwrap();
+    });
+    rejects(
+        c,
+        "key-value-store-data",
+        &["kvs/list.json", "must be an object", "line 1"],
+    );
+}
+
+#[test]
+fn kvs_data_with_a_number_value_names_the_key_and_line_not_the_value() {
+    let setup = |w: &Path| {
+        std::fs::create_dir_all(w.join("kvs")).unwrap();
+        std::fs::write(
+            w.join("kvs/data.yaml"),
+            format!("jwt-key: {SECRET_VALUE}\nport: 8443\n"),
+        )
+        .unwrap();
+    };
+    rejects(
+        store_case("kvs/data.yaml").setup(setup),
+        "key-value-store-data",
+        &["kvs/data.yaml", "\"port\"", "a number", "line 2"],
+    );
+    prints_no_value(store_case("kvs/data.yaml").setup(setup));
+}
+
+#[test]
+fn kvs_data_with_a_duplicate_key_names_it_and_its_line() {
+    let setup = |w: &Path| {
+        std::fs::create_dir_all(w.join("kvs")).unwrap();
+        std::fs::write(
+            w.join("kvs/data.json"),
+            format!(
+                "{{\"data\": [\n{{\"key\": \"/a\", \"value\": \"{SECRET_VALUE}\"}},\n{{\"key\": \"/a\", \"value\": \"2\"}}\n]}}"
+            ),
+        )
+        .unwrap();
+    };
+    rejects(
+        store_case("kvs/data.json").setup(setup),
+        "key-value-store-data",
+        &["kvs/data.json", "duplicate key \"/a\"", "line 3"],
+    );
+    prints_no_value(store_case("kvs/data.json").setup(setup));
+}
+
+#[test]
+fn kvs_key_over_512_bytes_is_rejected() {
+    let c = store_case("kvs/data.json").setup(|w| {
+        std::fs::create_dir_all(w.join("kvs")).unwrap();
+        let key = "k".repeat(513);
+        std::fs::write(w.join("kvs/data.json"), format!("{{\"{key}\": \"v\"}}")).unwrap();
+    });
+    rejects(
+        c,
+        "key-value-store-data",
+        &["kvs/data.json", "513 bytes", "at most 512"],
+    );
+}
+
+#[test]
+fn kvs_value_over_1024_bytes_names_the_key_not_the_value() {
+    let setup = |w: &Path| {
+        std::fs::create_dir_all(w.join("kvs")).unwrap();
+        let value = format!("{SECRET_VALUE}{}", "x".repeat(1024));
+        std::fs::write(w.join("kvs/data.json"), format!("{{\"big\": \"{value}\"}}")).unwrap();
+    };
+    rejects(
+        store_case("kvs/data.json").setup(setup),
+        "key-value-store-data",
+        &["kvs/data.json", "\"big\"", "at most 1024"],
+    );
+    prints_no_value(store_case("kvs/data.json").setup(setup));
+}
+
+#[test]
+fn kvs_store_over_5_mb_is_rejected() {
+    let c = store_case("kvs/big.json").setup(|w| {
+        std::fs::create_dir_all(w.join("kvs")).unwrap();
+        let value = "v".repeat(1000);
+        let items: Vec<String> = (0..5300)
+            .map(|i| format!("\"k{i:05}\": \"{value}\""))
+            .collect();
+        std::fs::write(w.join("kvs/big.json"), format!("{{{}}}", items.join(","))).unwrap();
+    });
+    rejects(
+        c,
+        "key-value-store-data",
+        &["kvs/big.json", "at most 5242880 bytes"],
+    );
+}
+
+#[test]
+fn kvs_data_without_a_store_is_rejected() {
+    let c = case()
+        .input("key-value-store-data", "kvs/data.json")
+        .setup(|w| {
+            std::fs::create_dir_all(w.join("kvs")).unwrap();
+            std::fs::write(w.join("kvs/data.json"), "{}").unwrap();
+        });
+    rejects(c, "key-value-store-data", &["needs `key-value-store`"]);
+}
+
+#[test]
+fn kvs_store_with_runtime_1_is_rejected() {
+    rejects(
+        case()
+            .input("runtime", "cloudfront-js-1.0")
+            .input("key-value-store", "site-redirects"),
+        "key-value-store",
+        &["cloudfront-js-2.0"],
+    );
+}
+
+#[test]
+fn kvs_store_name_that_is_neither_name_nor_arn_is_rejected() {
+    rejects(
+        case().input("key-value-store", "site redirects!"),
+        "key-value-store",
+        &[
+            "site redirects!",
+            "not a valid key value store name",
+            "nor an ARN",
+        ],
+    );
+}
+
+#[test]
+fn kvs_missing_data_file_is_rejected() {
+    rejects(
+        store_case("kvs/nope.yaml"),
+        "key-value-store-data",
+        &["kvs/nope.yaml", "no such file"],
+    );
+}
+
+#[test]
+fn manifest_store_that_no_function_uses_is_rejected_with_its_line() {
+    let c = case().manifest("kvs.yaml").setup(|w| {
+        std::fs::write(w.join("data.yaml"), "a: b\n").unwrap();
+        std::fs::write(
+            w.join("kvs.yaml"),
+            "functions:\n  - name: redirect-www\n    file: functions/ok.js\nkey-value-stores:\n  unused: data.yaml\n",
+        )
+        .unwrap();
+    });
+    rejects(
+        c,
+        "kvs.yaml",
+        &[
+            "kvs.yaml:5",
+            "key-value-stores.unused",
+            "no function uses it",
+        ],
+    );
+}
+
+#[test]
+fn manifest_store_with_a_bad_data_file_names_the_store_file_and_line() {
+    let c = case().manifest("kvs.yaml").setup(|w| {
+        std::fs::write(w.join("data.yaml"), "a: b\na: c\n").unwrap();
+        std::fs::write(
+            w.join("kvs.yaml"),
+            "functions:\n  - name: redirect-www\n    file: functions/ok.js\n    key-value-store: redirects\nkey-value-stores:\n  redirects: data.yaml\n",
+        )
+        .unwrap();
+    });
+    rejects(
+        c,
+        "kvs.yaml",
+        &[
+            "key-value-stores.redirects",
+            "data.yaml",
+            "duplicate key \"a\"",
+            "line 2",
+        ],
+    );
+}
+
+#[test]
+fn key_value_store_with_manifest_is_rejected() {
+    rejects(
+        case()
+            .manifest("manifests/nope.yaml")
+            .input("key-value-store", "site-redirects"),
+        "key-value-store",
+        &["cannot be combined with `manifest`"],
+    );
+}

@@ -60,6 +60,22 @@ pub enum AwsErrorCode {
     ResponseError,
     /// The CA certificates for TLS could not be loaded.
     TlsSetup,
+    /// Control plane: no key value store has that name.
+    EntityNotFound,
+    /// CreateKeyValueStore: the name is taken.
+    EntityAlreadyExists,
+    /// CreateKeyValueStore: the account has as many stores as it may.
+    EntityLimitExceeded,
+    /// A key value store could not be provisioned (its Status is PROVISIONING_FAILED).
+    ProvisioningFailed,
+    /// Data plane: a write met another ETag than it sent (409).
+    ConflictException,
+    /// Data plane: the request was refused as invalid (400).
+    ValidationException,
+    /// Data plane: the store does not exist (404).
+    ResourceNotFoundException,
+    /// Data plane: the store would grow over its quota (402).
+    ServiceQuotaExceededException,
     /// A non-AWS endpoint (the OIDC token request) answered with this HTTP status.
     HttpStatus(u16),
     /// Any other code, as the service sent it.
@@ -119,6 +135,14 @@ impl fmt::Display for AwsErrorCode {
             Self::MissingETag => "MissingETag",
             Self::ResponseError => "ResponseError",
             Self::TlsSetup => "TlsSetup",
+            Self::EntityNotFound => "EntityNotFound",
+            Self::EntityAlreadyExists => "EntityAlreadyExists",
+            Self::EntityLimitExceeded => "EntityLimitExceeded",
+            Self::ProvisioningFailed => "ProvisioningFailed",
+            Self::ConflictException => "ConflictException",
+            Self::ValidationException => "ValidationException",
+            Self::ResourceNotFoundException => "ResourceNotFoundException",
+            Self::ServiceQuotaExceededException => "ServiceQuotaExceededException",
             Self::HttpStatus(n) => return write!(f, "{n}"),
             Self::Other(s) => s,
         };

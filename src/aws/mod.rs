@@ -6,6 +6,7 @@
 
 pub mod distributions;
 mod error;
+pub mod kvs;
 pub mod oidc;
 
 pub use error::{AwsError, AwsErrorCode};
@@ -104,6 +105,8 @@ pub struct TestRun {
 #[derive(Debug, Clone)]
 pub struct CloudFront {
     client: Client,
+    /// The key value store data plane, when the run has one (`connect` always builds it).
+    kvs: Option<kvs::KvsClient>,
 }
 
 /// Retries: the SDK's standard mode retries throttling errors and 5xx with exponential backoff and
@@ -141,6 +144,10 @@ impl CloudFront {
         }
         Ok(Self {
             client: Client::from_conf(conf.build()),
+            kvs: Some(kvs::KvsClient::new(
+                &sdk,
+                settings.kvs_endpoint_url.as_deref(),
+            )),
         })
     }
 
@@ -154,12 +161,24 @@ impl CloudFront {
             .build();
         Self {
             client: Client::from_conf(conf),
+            kvs: None,
         }
+    }
+
+    /// The same client with a key value store data plane (tests and `demo`).
+    pub fn with_kvs(mut self, kvs: kvs::KvsClient) -> Self {
+        self.kvs = Some(kvs);
+        self
+    }
+
+    /// The key value store data plane, when this client has one.
+    pub fn kvs(&self) -> Option<&kvs::KvsClient> {
+        self.kvs.as_ref()
     }
 
     /// Wraps an existing SDK client (unit tests with `aws-smithy-mocks`).
     pub fn from_client(client: Client) -> Self {
-        Self { client }
+        Self { client, kvs: None }
     }
 
     /// DescribeFunction; `None` when the function does not exist.

@@ -73,6 +73,16 @@ pub enum FunctionError {
         /// The function.
         name: FunctionName,
     },
+    /// The function's key value store could not be found, read or written.
+    #[error("{name}: key value store {store}: {message}: not tested, not published")]
+    KeyValueStore {
+        /// The function.
+        name: FunctionName,
+        /// The store as the inputs name it.
+        store: String,
+        /// What failed (the AWS error line).
+        message: String,
+    },
     /// LIVE was gone right after publishing.
     #[error("{name}: DescribeFunction LIVE: the function vanished after publishing")]
     VanishedAfterPublish {

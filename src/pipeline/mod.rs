@@ -10,6 +10,7 @@
 
 mod distributions;
 mod error;
+mod kvs;
 mod publish;
 mod read;
 mod sync;
@@ -66,20 +67,55 @@ pub async fn run(plan: &Plan, cf: &CloudFront, on_done: OnDone) -> Report {
     let sem = Arc::new(Semaphore::new(
         plan.concurrency().clamp(1, Semaphore::MAX_PERMITS),
     ));
+    // The stores are read while the functions are; each function waits for its store's writes.
+    let mut stores = kvs::start(plan, cf);
+    let uses = std::mem::take(&mut stores.uses);
     let functions = async {
-        let slots = phase1(plan, cf, &sem, &on_done).await;
+        let slots = phase1(plan, cf, &sem, &on_done, uses).await;
         phase2(plan, cf, &sem, &on_done, slots).await
     };
     // One listing for the whole plan, started with the first reads: no round trip of its own.
     let (reports, listing) = tokio::join!(functions, distributions::list(cf));
+    let store_reports = kvs::finish(stores).await;
     let functions = reports
         .into_iter()
         .zip(plan.functions())
-        .map(|(r, fp)| r.unwrap_or_else(|| unfinished(fp)))
+        .map(|(r, fp)| {
+            let mut r = r.unwrap_or_else(|| unfinished(fp));
+            attach_store(&mut r, fp, &store_reports);
+            r
+        })
         .collect();
     let mut report = report_of(plan, functions);
     distributions::attach(&mut report, plan, listing);
     report
+}
+
+/// Gives a function its store's report (shared stores: each user the same one).
+fn attach_store(
+    report: &mut FunctionReport,
+    fp: &FunctionPlan,
+    stores: &[(crate::kvs::StoreRef, crate::report::kvs::StoreReport)],
+) {
+    let Some((_, sr)) = stores.iter().find(|(s, _)| Some(s) == fp.store()) else {
+        return;
+    };
+    let name = &sr.name;
+    report.steps.extend(
+        sr.steps
+            .iter()
+            .map(|l| format!("key value store {name}: {l}")),
+    );
+    // A store problem after the publish does not undo the publish: it is a warning.
+    if report.succeeded() {
+        report.warnings.extend(
+            sr.notes
+                .iter()
+                .filter(|n| n.contains("could not"))
+                .map(|n| format!("{}: key value store {name}: {n}", report.name)),
+        );
+    }
+    report.key_value_store = Some(sr.clone());
 }
 
 /// Phase 1: read, sync, test every function. In independent mode (and for a single function) each
@@ -89,10 +125,11 @@ async fn phase1(
     cf: &CloudFront,
     sem: &Arc<Semaphore>,
     on_done: &OnDone,
+    uses: Vec<Option<kvs::StoreUse>>,
 ) -> Vec<Option<Phase1>> {
     let independent = plan.fail_fast() == FailFast::Independent || plan.functions().len() == 1;
     let mut set = JoinSet::new();
-    for (i, fp) in plan.functions().iter().cloned().enumerate() {
+    for ((i, fp), store) in plan.functions().iter().cloned().enumerate().zip(uses) {
         let (cf, sem, on_done) = (cf.clone(), sem.clone(), on_done.clone());
         let (if_match, publish) = (plan.if_match().cloned(), plan.publish());
         set.spawn(async move {
@@ -100,7 +137,7 @@ async fn phase1(
                 let err = FunctionError::internal(fp.name(), "cancelled");
                 return (i, Phase1::Done(failed_early(&fp, &err)));
             };
-            let report = match prepare_and_test(&cf, &fp, if_match.as_ref()).await {
+            let report = match prepare_and_test(&cf, &fp, if_match.as_ref(), store).await {
                 Ok(t) if !independent => return (i, Phase1::Ready(t)),
                 Ok(t) => publish::finish(&cf, t, publish).await,
                 Err(report) => report,
@@ -180,6 +217,8 @@ struct Tested {
     live: Option<FunctionState>,
     live_matches: bool,
     started: Instant,
+    /// The function's key value store, told when the function is live.
+    store: Option<kvs::StoreUse>,
 }
 
 impl Tested {
@@ -197,15 +236,41 @@ async fn prepare_and_test(
     cf: &CloudFront,
     fp: &FunctionPlan,
     if_match: Option<&Etag>,
+    mut store: Option<kvs::StoreUse>,
 ) -> Result<Tested, FunctionReport> {
     let started = Instant::now();
     let mut report = blank_report(fp);
+    let store_err = |message: String| FunctionError::KeyValueStore {
+        name: fp.name().clone(),
+        store: fp.store().map(ToString::to_string).unwrap_or_default(),
+        message,
+    };
     let steps = async {
         let stages = read::read(cf, fp).await?;
         report.steps.push(stages.step_line());
         read::check_if_match(fp, stages.dev.as_ref(), if_match)?;
-        let synced = sync::sync(cf, fp, stages.dev, stages.dev_code, &mut report).await?;
+        let store_arn = match &mut store {
+            Some(s) => Some(s.arn().await.map_err(store_err)?),
+            None => None,
+        };
+        kvs::check_association(fp, stages.dev.as_ref(), store_arn.as_ref()).map_err(store_err)?;
+        if let Some(s) = &mut store {
+            s.proceed();
+        }
+        // The store's puts run meanwhile; the tests wait for them below.
+        let synced = sync::sync(
+            cf,
+            fp,
+            store_arn.as_ref(),
+            stages.dev,
+            stages.dev_code,
+            &mut report,
+        )
+        .await?;
         report.function_arn = Some(synced.dev.arn.clone());
+        if let Some(s) = &mut store {
+            s.written().await.map_err(store_err)?;
+        }
         test::test(cf, fp, &synced.dev, &mut report).await?;
         let live_matches = synced.matches(stages.live.as_ref(), stages.live_code.as_deref());
         Ok::<_, FunctionError>((synced, stages.live, live_matches))
@@ -218,6 +283,7 @@ async fn prepare_and_test(
             live,
             live_matches,
             started,
+            store,
         }),
         Err(e) => {
             report.error = Some(e.to_string());
@@ -282,6 +348,7 @@ fn blank_report(fp: &FunctionPlan) -> FunctionReport {
         error: None,
         note: None,
         warnings: Vec::new(),
+        key_value_store: None,
         distributions: None,
         steps: Vec::new(),
         duration: Default::default(),

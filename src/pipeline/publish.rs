@@ -25,9 +25,13 @@ pub(super) async fn finish(cf: &CloudFront, t: Tested, publish: bool) -> Functio
         live,
         live_matches,
         started,
+        mut store,
     } = t;
     let name = report.name.clone();
     if live_matches {
+        if let Some(s) = &mut store {
+            s.live();
+        }
         at_stage(&mut report, Stage::Live, live.as_ref().unwrap_or(&dev));
         report.steps.push(
             "publish: LIVE already holds this code and config; nothing to publish".to_owned(),
@@ -37,6 +41,10 @@ pub(super) async fn finish(cf: &CloudFront, t: Tested, publish: bool) -> Functio
     }
     match cf.publish(&name, &dev.etag).await {
         Ok(()) => {
+            // The store's deletes may start now, overlapping the read-back below.
+            if let Some(s) = &mut store {
+                s.live();
+            }
             report.published = true;
             report.steps.push(format!(
                 "PublishFunction: published DEVELOPMENT ETag {} to LIVE",

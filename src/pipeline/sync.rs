@@ -8,7 +8,7 @@
 use crate::aws::{AwsError, CloudFront, FunctionSpec, FunctionState};
 use crate::plan::FunctionPlan;
 use crate::report::FunctionReport;
-use crate::types::Stage;
+use crate::types::{KvsArn, Stage};
 
 use super::{FunctionError, read};
 
@@ -28,10 +28,12 @@ impl Synced {
     }
 }
 
-/// Creates, updates or keeps DEVELOPMENT; records what it did in `report`.
+/// Creates, updates or keeps DEVELOPMENT; records what it did in `report`. `store_arn` is the
+/// ARN of the store the plan names (resolved by the store's task), which the plan cannot hold.
 pub(super) async fn sync(
     cf: &CloudFront,
     fp: &FunctionPlan,
+    store_arn: Option<&KvsArn>,
     dev: Option<FunctionState>,
     dev_code: Option<Vec<u8>>,
     report: &mut FunctionReport,
@@ -40,8 +42,8 @@ pub(super) async fn sync(
         (None, None) => Err(FunctionError::Missing {
             name: fp.name().clone(),
         }),
-        (None, Some(code)) => create(cf, fp, code, report).await,
-        (Some(dev), Some(code)) => update(cf, fp, dev, dev_code, code, report).await,
+        (None, Some(code)) => create(cf, fp, store_arn, code, report).await,
+        (Some(dev), Some(code)) => update(cf, fp, store_arn, dev, dev_code, code, report).await,
         (Some(dev), None) => Ok(Synced {
             dev,
             code: dev_code.unwrap_or_default(),
@@ -49,16 +51,24 @@ pub(super) async fn sync(
     }
 }
 
+/// The associations the plan asks for, with a resolved store in place of its name.
+fn wanted_arns(fp: &FunctionPlan, store_arn: Option<&KvsArn>) -> Option<Vec<KvsArn>> {
+    store_arn
+        .map(|a| vec![a.clone()])
+        .or_else(|| fp.kvs_arns().map(<[_]>::to_vec))
+}
+
 async fn create(
     cf: &CloudFront,
     fp: &FunctionPlan,
+    store_arn: Option<&KvsArn>,
     code: &str,
     report: &mut FunctionReport,
 ) -> Result<Synced, FunctionError> {
     let spec = FunctionSpec {
         runtime: fp.runtime().unwrap_or_default(),
         comment: fp.comment().unwrap_or_default().to_owned(),
-        kvs_arns: fp.kvs_arns().map(<[_]>::to_vec).unwrap_or_default(),
+        kvs_arns: wanted_arns(fp, store_arn).unwrap_or_default(),
         code: code.to_owned(),
     };
     let state = match cf.create(fp.name(), &spec).await {
@@ -81,6 +91,7 @@ async fn create(
 async fn update(
     cf: &CloudFront,
     fp: &FunctionPlan,
+    store_arn: Option<&KvsArn>,
     dev: FunctionState,
     dev_code: Option<Vec<u8>>,
     code: &str,
@@ -90,7 +101,7 @@ async fn update(
     let spec = FunctionSpec {
         runtime: fp.runtime().unwrap_or(dev.runtime),
         comment: fp.comment().unwrap_or(&dev.comment).to_owned(),
-        kvs_arns: fp.kvs_arns().unwrap_or(&dev.kvs_arns).to_vec(),
+        kvs_arns: wanted_arns(fp, store_arn).unwrap_or_else(|| dev.kvs_arns.clone()),
         code: code.to_owned(),
     };
     if dev_code.as_deref().is_some_and(|c| dev.holds(c, &spec)) {

@@ -45,6 +45,10 @@ pub fn render(target: &str, report: &Report) -> String {
     } else {
         parts.push("No functions were processed.\n\n".to_owned());
     }
+    let stores = super::kvs::section(report);
+    if !stores.is_empty() {
+        parts.push(stores);
+    }
     assemble(head, parts, footer(report), report.run_url.as_deref())
 }
 
@@ -387,6 +391,7 @@ mod tests {
             error: None,
             note: None,
             warnings: Vec::new(),
+            key_value_store: None,
             distributions: None,
             steps: vec![],
             duration: Duration::ZERO,

@@ -260,6 +260,7 @@ mod tests {
             error: error.map(str::to_owned),
             note: None,
             warnings: Vec::new(),
+            key_value_store: None,
             distributions: Some(vec![dist("EA", &[], &[("*", EventType::ViewerRequest)])]),
             steps: Vec::new(),
             duration: Default::default(),

@@ -4,6 +4,7 @@
 
 pub mod comment;
 pub mod distributions;
+pub mod kvs;
 mod markdown;
 pub mod outputs;
 pub mod summary;
@@ -73,6 +74,9 @@ pub struct FunctionReport {
     /// Problems that did not fail the function (annotated as warnings).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The key value store this function's run synced (shared stores: the same for each user).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_value_store: Option<kvs::StoreReport>,
     /// The distributions whose cache behaviors run the function; `None` when unknown (the listing
     /// failed, or the function's ARN is not known). Serialized as an array either way.
     #[serde(serialize_with = "ser_distributions")]

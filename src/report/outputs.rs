@@ -31,6 +31,27 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
             ),
             ("comment-url", comment_url),
             (
+                "key-value-store-arn",
+                f.key_value_store
+                    .as_ref()
+                    .and_then(|k| k.arn.clone())
+                    .unwrap_or_default(),
+            ),
+            (
+                "key-value-store-etag",
+                f.key_value_store
+                    .as_ref()
+                    .and_then(|k| k.etag.clone())
+                    .unwrap_or_default(),
+            ),
+            (
+                "key-value-store-changes",
+                f.key_value_store
+                    .as_ref()
+                    .map(super::kvs::StoreReport::changes_json)
+                    .unwrap_or_default(),
+            ),
+            (
                 "distributions",
                 serde_json::to_string(f.distributions.as_deref().unwrap_or_default())
                     .unwrap_or_else(|_| "[]".to_owned()),

@@ -74,6 +74,10 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
+    let stores = super::kvs::section(report);
+    if !stores.is_empty() {
+        let _ = write!(s, "\n{stores}");
+    }
     if let Some(url) = &report.comment_url {
         let _ = writeln!(s, "\nPR comment: {url}");
     }
@@ -110,6 +114,7 @@ mod tests {
             error: Some("site: 1 of 1 tests failed: not published".to_owned()),
             note: None,
             warnings: vec![],
+            key_value_store: None,
             distributions: None,
             steps: vec![],
             duration: Default::default(),
