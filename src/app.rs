@@ -1,5 +1,5 @@
 //! Process setup for the binary: logging, the panic hook, the tokio runtime and dispatch to a
-//! subcommand. Errors end here as one line and exit code 1.
+//! subcommand. Every layer's error ends here, and only here, as one line and exit code 1.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::cli::{Cli, Cmd, Style, run_inputs};
-use crate::inputs::RawInputs;
+use crate::demo::DemoError;
+use crate::emulator::EmulatorError;
+use crate::inputs::{InputError, RawInputs};
+use crate::localtest::TestCmdError;
+use crate::report::outputs;
 
 /// Entry point of the `cloudfront-publish` binary.
 pub fn main() -> ExitCode {
@@ -50,29 +54,72 @@ pub fn main() -> ExitCode {
     rt.block_on(dispatch(cli))
 }
 
+/// Why a command failed, from whichever layer; printed here only.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A bad input or file (no API call was made).
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The `test` command could not run.
+    #[error(transparent)]
+    Test(#[from] TestCmdError),
+    /// The emulator could not start or serve.
+    #[error(transparent)]
+    Emulator(#[from] EmulatorError),
+    /// The demo could not run.
+    #[error("demo: {0}")]
+    Demo(#[from] DemoError),
+}
+
 async fn dispatch(cli: Cli) -> ExitCode {
-    match cli.command.unwrap_or(Cmd::Action) {
+    let (style, result) = match cli.command.unwrap_or(Cmd::Action) {
         Cmd::Action => {
             let env = |k: &str| std::env::var(k).ok();
-            run_inputs(RawInputs::from_env(&env), Style::Actions).await
+            let raw = RawInputs::from_env(&env);
+            let style = Style::Actions;
+            (style, run_inputs(raw, style).await.map_err(AppError::from))
         }
-        Cmd::Publish(args) => run_inputs(args.0, Style::Terminal).await,
-        Cmd::Test(args) => match crate::localtest::run(&args) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::FAILURE,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        },
-        Cmd::Emulator(args) => match crate::emulator::serve(args).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        },
-        Cmd::Demo => crate::demo::run().await,
+        Cmd::Publish(args) => {
+            let style = Style::Terminal;
+            (
+                style,
+                run_inputs(args.0, style).await.map_err(AppError::from),
+            )
+        }
+        Cmd::Test(args) => (
+            Style::Terminal,
+            crate::localtest::run(&args).map_err(AppError::from),
+        ),
+        Cmd::Emulator(args) => (
+            Style::Terminal,
+            crate::emulator::serve(args)
+                .await
+                .map(|()| true)
+                .map_err(AppError::from),
+        ),
+        Cmd::Demo => (
+            Style::Terminal,
+            crate::demo::run().await.map_err(AppError::from),
+        ),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            print_error(style, &e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One line: an `::error` annotation for a bad input in Actions, else `error: …` on stderr.
+fn print_error(style: Style, e: &AppError) {
+    match (style, e) {
+        (Style::Actions, AppError::Input(e)) => println!(
+            "{}",
+            outputs::annotation("error", Some(&e.title()), &e.to_string())
+        ),
+        _ => eprintln!("error: {e}"),
     }
 }
 

@@ -1,9 +1,9 @@
 //! The command line: clap subcommands, and the one place that runs a [`Plan`] and writes its report
-//! for every front door (`action`, `publish`, `demo`).
+//! for every front door (`action`, `publish`, `demo`). Errors are returned to [`crate::app`], which
+//! prints them.
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Arg, ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
@@ -93,36 +93,23 @@ pub enum Style {
     Terminal,
 }
 
-/// Prints a bad input as one line (an `::error` in Actions) and returns exit code 1.
-pub fn input_failure(style: Style, e: &InputError) -> ExitCode {
-    match style {
-        Style::Actions => println!(
-            "{}",
-            outputs::annotation("error", Some(&e.title()), &e.to_string())
-        ),
-        Style::Terminal => eprintln!("error: {e}"),
-    }
-    ExitCode::FAILURE
-}
-
-/// Builds the plan from raw inputs and the environment, then runs it.
-pub async fn run_inputs(raw: RawInputs, style: Style) -> ExitCode {
+/// Builds the plan from raw inputs and the environment, then runs it; `Ok(true)` when every
+/// function succeeded. A bad input is returned before any API call.
+pub async fn run_inputs(raw: RawInputs, style: Style) -> Result<bool, InputError> {
     let env = |k: &str| std::env::var(k).ok();
     let ctx = Context::from_env(&env);
-    match inputs::plan(&raw, &ctx) {
-        Ok(plan) => {
-            let files = RunnerFiles::from_env();
-            match CloudFront::connect(&plan.aws).await {
-                Ok(cf) => run_plan(&plan, &cf, style, &files).await.0,
-                Err(e) => {
-                    // Outputs are written on failure too: every function reports not published.
-                    let report = pipeline::failed(&plan, &format!("AWS credentials: {e}"));
-                    write_report(&report, &[], style, &files)
-                }
-            }
+    let plan = inputs::plan(&raw, &ctx)?;
+    let files = RunnerFiles::from_env();
+    let report = match CloudFront::connect(plan.aws()).await {
+        Ok(cf) => run_plan(&plan, &cf, style, &files).await,
+        Err(e) => {
+            // Outputs are written on failure too: every function reports not published.
+            let report = pipeline::failed(&plan, &e);
+            write_report(&report, &[], style, &files);
+            report
         }
-        Err(e) => input_failure(style, &e),
-    }
+    };
+    Ok(report.succeeded())
 }
 
 /// Where a run writes its outputs and summary (`$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`).
@@ -164,15 +151,10 @@ fn print_warning(style: Style, title: &str, msg: &str) {
 }
 
 /// Runs a plan and writes everything a run leaves behind: progress, outputs, summary, annotations,
-/// PR comment. Exit 0 only when every function succeeded.
-pub async fn run_plan(
-    plan: &Plan,
-    cf: &CloudFront,
-    style: Style,
-    files: &RunnerFiles,
-) -> (ExitCode, Report) {
-    let commenter = Commenter::new(&plan.github);
-    let progress = (style == Style::Terminal).then(|| Progress::start(plan.functions.len()));
+/// PR comment.
+pub async fn run_plan(plan: &Plan, cf: &CloudFront, style: Style, files: &RunnerFiles) -> Report {
+    let commenter = Commenter::new(plan.github());
+    let progress = (style == Style::Terminal).then(|| Progress::start(plan.functions().len()));
     let p = progress.clone();
     let on_done: OnDone = Arc::new(move |f| match &p {
         Some(p) => p.finished(f),
@@ -194,22 +176,25 @@ pub async fn run_plan(
             let _ = out.write_all(block.as_bytes()).and_then(|()| out.flush());
         }
     });
-    let (report, warnings) = pipeline::execute(plan, cf, commenter.as_ref(), on_done).await;
+    let (report, comment) = pipeline::execute(plan, cf, commenter.as_ref(), on_done).await;
     if let Some(p) = &progress {
         p.finish();
     }
-    let code = write_report(&report, &warnings, style, files);
-    (code, report)
+    for note in &comment.notes {
+        tracing::info!("PR comment: {note}");
+    }
+    write_report(&report, &comment.warnings, style, files);
+    report
 }
 
-/// Writes what a run leaves behind: annotations, outputs, job summary. Exit 0 only when every
-/// function succeeded.
-fn write_report(
-    report: &Report,
-    warnings: &[String],
-    style: Style,
-    files: &RunnerFiles,
-) -> ExitCode {
+/// Writes what a run leaves behind: annotations, outputs, job summary.
+fn write_report(report: &Report, warnings: &[String], style: Style, files: &RunnerFiles) {
+    annotate(report, warnings, style);
+    write_files(report, style, files);
+}
+
+/// One error per failed function and test, warnings for what did not fail the run.
+fn annotate(report: &Report, warnings: &[String], style: Style) {
     for f in &report.functions {
         if let Some(e) = &f.error {
             print_error(style, &format!("cloudfront-publish: {}", f.name), e);
@@ -259,7 +244,10 @@ fn write_report(
     for w in warnings {
         print_warning(style, "PR comment", w);
     }
+}
 
+/// `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY`; in a terminal without them, the outputs on stdout.
+fn write_files(report: &Report, style: Style, files: &RunnerFiles) {
     let outs = outputs::outputs(report);
     if let Some(path) = &files.output
         && let Err(e) = outputs::append(path, &outputs::format_outputs(&outs))
@@ -283,10 +271,5 @@ fn write_report(
         for (k, v) in &outs {
             println!("{k}={v}");
         }
-    }
-    if report.succeeded() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
     }
 }

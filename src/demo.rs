@@ -3,18 +3,16 @@
 //! memory), so it also runs in the scratch image.
 
 use std::path::Path;
-use std::process::ExitCode;
 
 use aws_sdk_cloudfront::config::{BehaviorVersion, Credentials, Region};
 
 use crate::aws::CloudFront;
 use crate::cli::{RunnerFiles, Style, run_plan};
 use crate::emulator;
-use crate::github::{CommentMode, GithubSettings};
-use crate::plan::{AwsSettings, FailFast, FunctionPlan, Plan};
+use crate::plan::{AwsSettings, CommentMode, FunctionPlan, GithubSettings, Plan};
 use crate::report::comment;
 use crate::testcase;
-use crate::types::Runtime;
+use crate::types::{FunctionName, Runtime};
 
 /// The bundled example function.
 pub const EXAMPLE_FUNCTION: &str = include_str!("../examples/function.js");
@@ -38,60 +36,52 @@ pub const EXAMPLE_TESTS: &[(&str, &str)] = &[
 /// The function name the demo creates.
 pub const EXAMPLE_NAME: &str = "example-viewer-request";
 
-/// The demo's plan: create, test and publish the bundled example; no PR comment.
-pub fn example_plan(endpoint_url: &str) -> Result<Plan, String> {
+/// Why the demo could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// The bundled example does not make a valid plan (a bug in the build).
+    #[error("the bundled example: {0}")]
+    Example(String),
+    /// The in-process emulator failed.
+    #[error(transparent)]
+    Emulator(#[from] emulator::EmulatorError),
+}
+
+/// The demo's plan: create, test and publish the bundled example; no PR comment. Built through the
+/// same validated constructors as the inputs' plan.
+pub fn example_plan(endpoint_url: &str) -> Result<Plan, DemoError> {
+    let bad = |e: &dyn std::fmt::Display| DemoError::Example(e.to_string());
     let tests = EXAMPLE_TESTS
         .iter()
-        .map(|(path, text)| {
-            testcase::from_str(text, true, Path::new(path)).map_err(|e| e.to_string())
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Plan {
-        functions: vec![FunctionPlan {
-            name: EXAMPLE_NAME
-                .parse()
-                .map_err(|e: crate::types::InvalidValue| e.0)?,
-            code: Some(EXAMPLE_FUNCTION.to_owned()),
-            runtime: Runtime::Js2,
-            comment: Some("cloudfront-publish demo".to_owned()),
-            kvs_arns: None,
-            tests,
-            max_compute_utilization: 100,
-        }],
-        manifest: None,
-        publish: true,
-        if_match: None,
-        concurrency: 1,
-        fail_fast: FailFast::AllOrNothing,
-        aws: AwsSettings {
+        .map(|(path, text)| testcase::from_str(text, true, Path::new(path)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(&e))?;
+    let name: FunctionName = EXAMPLE_NAME.parse().map_err(|e| bad(&e))?;
+    let function = FunctionPlan::new(name, Runtime::Js2)
+        .with_code(EXAMPLE_FUNCTION.to_owned())
+        .and_then(|f| f.with_comment("cloudfront-publish demo".to_owned()))
+        .map_err(|e| bad(&e))?
+        .with_tests(tests);
+    let plan = Plan::new(vec![function])
+        .and_then(|p| p.with_concurrency(1))
+        .map_err(|e| bad(&e))?
+        .with_aws(AwsSettings {
             region: "us-east-1".to_owned(),
             endpoint_url: Some(endpoint_url.to_owned()),
             ..AwsSettings::default()
-        },
-        github: GithubSettings {
+        })
+        .with_github(GithubSettings {
             mode: CommentMode::Off,
+            sha: Some("0123456789abcdef0123456789abcdef01234567".to_owned()),
             ..GithubSettings::default()
-        },
-        sha: Some("0123456789abcdef0123456789abcdef01234567".to_owned()),
-        run_url: None,
-    })
+        });
+    Ok(plan)
 }
 
-/// Runs the demo and prints the step outputs and the PR comment it would post.
-pub async fn run() -> ExitCode {
-    match run_demo().await {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: demo: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn run_demo() -> Result<ExitCode, String> {
-    let emu = emulator::start(emulator::Config::default())
-        .await
-        .map_err(|e| e.to_string())?;
+/// Runs the demo, printing the step outputs and the PR comment it would post; `Ok(true)` when
+/// the example was published.
+pub async fn run() -> Result<bool, DemoError> {
+    let emu = emulator::start(emulator::Config::default()).await?;
     let url = emu.endpoint_url();
     println!("Started the CloudFront Functions emulator on {url} (in memory).");
     println!(
@@ -114,9 +104,9 @@ async fn run_demo() -> Result<ExitCode, String> {
         .build();
     let cf = CloudFront::from_conf(conf);
     println!("Step outputs:");
-    let (code, report) = run_plan(&plan, &cf, Style::Terminal, &RunnerFiles::default()).await;
+    let report = run_plan(&plan, &cf, Style::Terminal, &RunnerFiles::default()).await;
     println!("\nPR comment it would post:\n");
     println!("{}", comment::render(&plan.comment_target(), &report));
-    emu.shutdown().await.map_err(|e| e.to_string())?;
-    Ok(code)
+    emu.shutdown().await?;
+    Ok(report.succeeded())
 }

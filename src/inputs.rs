@@ -7,12 +7,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::github::{CommentMode, GithubSettings};
+use crate::checks::{self, split_list};
 use crate::manifest;
-use crate::plan::{AwsSettings, FailFast, FunctionPlan, Plan};
-use crate::runtime::Limits;
+use crate::plan::{
+    AwsSettings, CommentMode, DEFAULT_API_URL, FailFast, FunctionPlan, GithubSettings, Plan,
+};
 use crate::testcase;
-use crate::types::{Etag, FunctionName, MAX_COMMENT_CHARS, Runtime};
+use crate::types::{Etag, FunctionName, InvalidValue, Runtime};
 
 /// Every input of `action.yml`, in its order: (name, default, one-line help).
 pub const INPUTS: &[(&str, &str, &str)] = &[
@@ -178,16 +179,9 @@ impl RawInputs {
 pub struct Context {
     /// Base for relative paths (`GITHUB_WORKSPACE`, else the working directory).
     pub workspace: PathBuf,
-    /// `GITHUB_API_URL` (default `https://api.github.com`).
-    pub api_url: String,
-    /// `GITHUB_REPOSITORY` (`owner/repo`).
-    pub repository: Option<String>,
-    /// `GITHUB_EVENT_NAME`.
-    pub event_name: Option<String>,
-    /// `GITHUB_EVENT_PATH`.
-    pub event_path: Option<PathBuf>,
-    /// `GITHUB_SHA`.
-    pub sha: Option<String>,
+    /// The GitHub Actions context (`GITHUB_API_URL`, `GITHUB_REPOSITORY`, `GITHUB_EVENT_NAME`,
+    /// `GITHUB_EVENT_PATH`, `GITHUB_SHA`); the comment inputs are filled in by [`plan`].
+    pub github: GithubSettings,
     /// Link to the workflow run, from `GITHUB_SERVER_URL`, `GITHUB_REPOSITORY` and `GITHUB_RUN_ID`.
     pub run_url: Option<String>,
     /// `AWS_ENDPOINT_URL_CLOUDFRONT`, else `AWS_ENDPOINT_URL`.
@@ -223,14 +217,17 @@ impl Context {
             (Some(url), Some(token)) => Some((url, token)),
             _ => None,
         };
-        Self {
-            workspace,
-            api_url: nonempty("GITHUB_API_URL")
-                .unwrap_or_else(|| "https://api.github.com".to_owned()),
+        let github = GithubSettings {
+            api_url: nonempty("GITHUB_API_URL").unwrap_or_else(|| DEFAULT_API_URL.to_owned()),
             repository,
             event_name: nonempty("GITHUB_EVENT_NAME"),
             event_path: nonempty("GITHUB_EVENT_PATH").map(PathBuf::from),
             sha: nonempty("GITHUB_SHA"),
+            ..GithubSettings::default()
+        };
+        Self {
+            workspace,
+            github,
             run_url,
             env_endpoint_url: nonempty("AWS_ENDPOINT_URL_CLOUDFRONT")
                 .or_else(|| nonempty("AWS_ENDPOINT_URL")),
@@ -242,23 +239,65 @@ impl Context {
 /// Validates every input and reads every file they name, in one pass, before any API call.
 pub fn plan(raw: &RawInputs, ctx: &Context) -> Result<Plan, InputError> {
     let publish = parse_bool(raw, "publish")?;
-    let max_cu = parse_utilization(&raw.get("max-compute-utilization"))
-        .map_err(|m| InputError::input("max-compute-utilization", m))?;
+    let max_cu = checks::parse_utilization(&raw.get("max-compute-utilization"))
+        .map_err(|m| InputError::input("max-compute-utilization", m.0))?;
     let concurrency = parse_positive(raw, "concurrency")? as usize;
     let pr_number = raw
         .opt("pr-number")
-        .map(|v| parse_positive_str(&v).map_err(|m| InputError::input("pr-number", m)))
+        .map(|v| parse_positive_str(&v).map_err(|m| InputError::input("pr-number", m.0)))
         .transpose()?;
-    let fail_fast = match raw.get("fail-fast").as_str() {
-        "all-or-nothing" => FailFast::AllOrNothing,
-        "independent" => FailFast::Independent,
-        other => {
-            return Err(InputError::input(
-                "fail-fast",
-                format!("{other:?} is not allowed (expected all-or-nothing or independent)"),
-            ));
-        }
+    let fail_fast = fail_fast(raw)?;
+    let github = github_settings(raw, ctx, pr_number)?;
+    let aws = aws_settings(raw, ctx)?;
+    let if_match = raw
+        .opt("if-match")
+        .map(|v| {
+            v.parse::<Etag>()
+                .map_err(|e| InputError::input("if-match", e.0))
+        })
+        .transpose()?;
+    let (functions, manifest_path) = match raw.opt("manifest") {
+        Some(path) => (manifest_functions(raw, ctx, &path, max_cu)?, Some(path)),
+        None => (vec![single_function(raw, ctx, max_cu)?], None),
     };
+    // The checks above already hold what these constructors check again.
+    fn invalid(input: &'static str) -> impl Fn(InvalidValue) -> InputError {
+        move |e| InputError::input(input, e.0)
+    }
+    let mut plan = Plan::new(functions)
+        .map_err(invalid("manifest"))?
+        .with_publish(publish)
+        .with_if_match(if_match)
+        .map_err(invalid("if-match"))?
+        .with_concurrency(concurrency)
+        .map_err(invalid("concurrency"))?
+        .with_fail_fast(fail_fast)
+        .with_aws(aws)
+        .with_github(github)
+        .with_run_url(ctx.run_url.clone());
+    if let Some(path) = manifest_path {
+        plan = plan.with_manifest(path);
+    }
+    Ok(plan)
+}
+
+fn fail_fast(raw: &RawInputs) -> Result<FailFast, InputError> {
+    match raw.get("fail-fast").as_str() {
+        "all-or-nothing" => Ok(FailFast::AllOrNothing),
+        "independent" => Ok(FailFast::Independent),
+        other => Err(InputError::input(
+            "fail-fast",
+            format!("{other:?} is not allowed (expected all-or-nothing or independent)"),
+        )),
+    }
+}
+
+/// The context's GitHub settings with the comment inputs.
+fn github_settings(
+    raw: &RawInputs,
+    ctx: &Context,
+    pr_number: Option<u64>,
+) -> Result<GithubSettings, InputError> {
     let mode: CommentMode = raw.get("pr-comment").parse().map_err(|_| {
         InputError::input(
             "pr-comment",
@@ -268,6 +307,15 @@ pub fn plan(raw: &RawInputs, ctx: &Context) -> Result<Plan, InputError> {
             ),
         )
     })?;
+    Ok(GithubSettings {
+        token: raw.opt("github-token"),
+        pr_number,
+        mode,
+        ..ctx.github.clone()
+    })
+}
+
+fn aws_settings(raw: &RawInputs, ctx: &Context) -> Result<AwsSettings, InputError> {
     let region = raw.get("aws-region");
     if !region
         .bytes()
@@ -279,7 +327,7 @@ pub fn plan(raw: &RawInputs, ctx: &Context) -> Result<Plan, InputError> {
         ));
     }
     let endpoint_url = match raw.opt("endpoint-url") {
-        Some(url) => Some(check_url(&url).map_err(|m| InputError::input("endpoint-url", m))?),
+        Some(url) => Some(check_url(&url).map_err(|m| InputError::input("endpoint-url", m.0))?),
         None => ctx.env_endpoint_url.clone(),
     };
     let role_to_assume = raw.opt("role-to-assume");
@@ -297,68 +345,40 @@ pub fn plan(raw: &RawInputs, ctx: &Context) -> Result<Plan, InputError> {
             ));
         }
     }
-    let if_match = raw
-        .opt("if-match")
-        .map(|v| {
-            v.parse::<Etag>()
-                .map_err(|e| InputError::input("if-match", e.0))
-        })
-        .transpose()?;
+    Ok(AwsSettings {
+        region,
+        endpoint_url,
+        role_to_assume,
+        oidc_request: ctx.oidc_request.clone(),
+    })
+}
 
-    let (functions, manifest_path) = match raw.opt("manifest") {
-        Some(path) => {
-            for single in [
-                "function-name",
-                "function-file",
-                "comment",
-                "key-value-store-arns",
-                "test-events",
-                "if-match",
-            ] {
-                if raw.opt(single).is_some() {
-                    return Err(InputError::input(
-                        single,
-                        "cannot be combined with `manifest` (set it per function in the manifest)",
-                    ));
-                }
-            }
-            let file = ctx.workspace.join(&path);
-            let functions = manifest::load(&file, &path, max_cu).map_err(|e| InputError::File {
-                input: "manifest".to_owned(),
-                file: path.clone(),
-                message: e.to_string(),
-            })?;
-            (functions, Some(path))
+/// The manifest's functions; the single-function inputs cannot be combined with it.
+fn manifest_functions(
+    raw: &RawInputs,
+    ctx: &Context,
+    path: &str,
+    max_cu: u32,
+) -> Result<Vec<FunctionPlan>, InputError> {
+    for single in [
+        "function-name",
+        "function-file",
+        "comment",
+        "key-value-store-arns",
+        "test-events",
+        "if-match",
+    ] {
+        if raw.opt(single).is_some() {
+            return Err(InputError::input(
+                single,
+                "cannot be combined with `manifest` (set it per function in the manifest)",
+            ));
         }
-        None => (vec![single_function(raw, ctx, max_cu)?], None),
-    };
-
-    let token = raw.opt("github-token");
-    Ok(Plan {
-        functions,
-        manifest: manifest_path,
-        publish,
-        if_match,
-        concurrency,
-        fail_fast,
-        aws: AwsSettings {
-            region,
-            endpoint_url,
-            role_to_assume,
-            oidc_request: ctx.oidc_request.clone(),
-        },
-        github: GithubSettings {
-            api_url: ctx.api_url.clone(),
-            token,
-            repository: ctx.repository.clone(),
-            event_name: ctx.event_name.clone(),
-            event_path: ctx.event_path.clone(),
-            sha: ctx.sha.clone(),
-            pr_number,
-            mode,
-        },
-        sha: ctx.sha.clone(),
-        run_url: ctx.run_url.clone(),
+    }
+    manifest::load(&ctx.workspace.join(path), path, max_cu).map_err(|e| InputError::File {
+        input: "manifest".to_owned(),
+        file: path.to_owned(),
+        message: e.to_string(),
     })
 }
 
@@ -371,137 +391,60 @@ fn single_function(
         .opt("function-name")
         .ok_or_else(|| InputError::input("function-name", "is required (or set `manifest`)"))?
         .parse()
-        .map_err(|e: crate::types::InvalidValue| InputError::input("function-name", e.0))?;
+        .map_err(|e: InvalidValue| InputError::input("function-name", e.0))?;
     let runtime: Runtime = raw
         .get("runtime")
         .parse()
-        .map_err(|e: crate::types::InvalidValue| InputError::input("runtime", e.0))?;
-    let comment = raw.opt("comment");
-    if let Some(c) = &comment {
-        check_comment(c).map_err(|m| InputError::input("comment", m))?;
+        .map_err(|e: InvalidValue| InputError::input("runtime", e.0))?;
+    let mut fp = FunctionPlan::new(name, runtime)
+        .with_max_compute_utilization(max_cu)
+        .map_err(|e| InputError::input("max-compute-utilization", e.0))?;
+    if let Some(c) = raw.opt("comment") {
+        fp = fp
+            .with_comment(c)
+            .map_err(|m| InputError::input("comment", m.0))?;
     }
-    let kvs = raw.opt("key-value-store-arns").map(|v| split_list(&v));
-    if let Some(arns) = &kvs {
-        check_kvs(arns, runtime).map_err(|m| InputError::input("key-value-store-arns", m))?;
+    if let Some(v) = raw.opt("key-value-store-arns") {
+        let arns = checks::kvs_arns(&split_list(&v), runtime)
+            .map_err(|m| InputError::input("key-value-store-arns", m.0))?;
+        fp = fp
+            .with_kvs_arns(arns)
+            .map_err(|m| InputError::input("key-value-store-arns", m.0))?;
     }
-    let code = match raw.opt("function-file") {
-        Some(file) => Some(read_code(&ctx.workspace, &file)?),
-        None => None,
-    };
-    let tests = match raw.opt("test-events") {
-        Some(v) => testcase::load_patterns(&split_list(&v), &ctx.workspace)
-            .map_err(|e| InputError::input("test-events", e.0))?,
-        None => Vec::new(),
-    };
-    Ok(FunctionPlan {
-        name,
-        code,
-        runtime,
-        comment,
-        kvs_arns: kvs,
-        tests,
-        max_compute_utilization: max_cu,
-    })
+    if let Some(file) = raw.opt("function-file") {
+        let code = read_code(&ctx.workspace, &file)?;
+        fp = fp.with_code(code).map_err(|e| InputError::File {
+            input: "function-file".to_owned(),
+            file: file.clone(),
+            message: format!("{file}: {e}"),
+        })?;
+    }
+    if let Some(v) = raw.opt("test-events") {
+        let tests = testcase::load_patterns(&split_list(&v), &ctx.workspace)
+            .map_err(|e| InputError::input("test-events", e.0))?;
+        fp = fp.with_tests(tests);
+    }
+    Ok(fp)
 }
 
 /// Reads a function file: it must exist, be non-empty UTF-8 and within the size quota.
-pub fn read_code(base: &Path, file: &str) -> Result<String, InputError> {
-    let path = base.join(file);
-    let err = |message: String| InputError::File {
+fn read_code(base: &Path, file: &str) -> Result<String, InputError> {
+    checks::read_code(base, file).map_err(|e| InputError::File {
         input: "function-file".to_owned(),
         file: file.to_owned(),
-        message: format!("{file}: {message}"),
-    };
-    let bytes = std::fs::read(&path)
-        .map_err(|e| err(format!("cannot read the function file: {}", io_reason(&e))))?;
-    let limit = Limits::default().max_code_bytes;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(err("the function file is empty".to_owned()));
-    }
-    if bytes.len() > limit {
-        return Err(err(format!(
-            "the function is {} bytes; CloudFront accepts at most {limit} bytes",
-            bytes.len()
-        )));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        err(format!(
-            "the function file is not UTF-8 (byte {})",
-            e.utf8_error().valid_up_to()
-        ))
+        message: e.0,
     })
 }
 
-/// A short reason for an I/O error, without the OS error number noise.
-pub fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_owned(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        std::io::ErrorKind::IsADirectory => "is a directory".to_owned(),
-        _ => e.to_string(),
-    }
-}
-
-/// Splits a newline- or comma-separated list, dropping blanks (YAML `|` blocks end with a newline).
-pub fn split_list(v: &str) -> Vec<String> {
-    v.split(['\n', ','])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// A comment as CloudFront accepts it (at most 128 characters).
-pub fn check_comment(c: &str) -> Result<(), String> {
-    let n = c.chars().count();
-    if n > MAX_COMMENT_CHARS {
-        Err(format!(
-            "is {n} characters; CloudFront accepts at most {MAX_COMMENT_CHARS}"
-        ))
-    } else {
-        Ok(())
-    }
-}
-
-/// Key value store associations as CloudFront accepts them: at most one, runtime 2.0 only, ARN shape.
-pub fn check_kvs(arns: &[String], runtime: Runtime) -> Result<(), String> {
-    if arns.len() > 1 {
-        return Err(format!(
-            "{} ARNs given; a function can be associated with at most 1 key value store",
-            arns.len()
-        ));
-    }
-    if !arns.is_empty() && runtime != Runtime::Js2 {
-        return Err("key value stores need runtime cloudfront-js-2.0".to_owned());
-    }
-    for arn in arns {
-        let ok = crate::types::is_kvs_arn(arn);
-        if !ok {
-            return Err(format!(
-                "{arn:?} is not a key value store ARN (arn:aws:cloudfront::123456789012:key-value-store/ID)"
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// `max-compute-utilization`: an integer 0-100.
-pub fn parse_utilization(v: &str) -> Result<u32, String> {
-    match v.parse::<u32>() {
-        Ok(n) if n <= 100 => Ok(n),
-        _ => Err(format!("{v:?} is not an integer from 0 to 100")),
-    }
-}
-
-fn parse_positive_str(v: &str) -> Result<u64, String> {
+fn parse_positive_str(v: &str) -> Result<u64, InvalidValue> {
     match v.parse::<u64>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(format!("{v:?} is not a positive integer")),
+        _ => Err(InvalidValue(format!("{v:?} is not a positive integer"))),
     }
 }
 
 fn parse_positive(raw: &RawInputs, name: &str) -> Result<u64, InputError> {
-    parse_positive_str(&raw.get(name)).map_err(|m| InputError::input(name, m))
+    parse_positive_str(&raw.get(name)).map_err(|m| InputError::input(name, m.0))
 }
 
 fn parse_bool(raw: &RawInputs, name: &str) -> Result<bool, InputError> {
@@ -515,14 +458,14 @@ fn parse_bool(raw: &RawInputs, name: &str) -> Result<bool, InputError> {
     }
 }
 
-fn check_url(url: &str) -> Result<String, String> {
+fn check_url(url: &str) -> Result<String, InvalidValue> {
     let ok = (url.starts_with("http://") || url.starts_with("https://"))
         && url.len() > "https://".len()
         && !url.chars().any(char::is_whitespace);
     if ok {
         Ok(url.trim_end_matches('/').to_owned())
     } else {
-        Err(format!("{url:?} is not an http(s) URL"))
+        Err(InvalidValue(format!("{url:?} is not an http(s) URL")))
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod aws;
+pub mod checks;
 pub mod cli;
 pub mod demo;
 pub mod emulator;

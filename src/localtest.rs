@@ -72,15 +72,35 @@ pub fn run_to(args: &TestArgs, out: &mut dyn Write) -> Result<bool, TestCmdError
         .iter()
         .map(|p| testcase::load(p).map_err(|e| TestCmdError(format!("--event {e}"))))
         .collect::<Result<_, _>>()?;
-
     // Runtime 2.0 always has a store locally, so a missing key rejects as it would in the service.
     let store = (rt == Runtime::Js2).then_some(&kvs);
+    let passed_count = run_cases(&code, rt, store, &cases, json, out)?;
+    if !json {
+        let failed = cases.len() - passed_count;
+        writeln!(
+            out,
+            "{passed_count} passed, {failed} failed ({} runtime, compute utilization is an estimate)",
+            rt
+        )
+        .map_err(|e| TestCmdError(format!("cannot write the results: {e}")))?;
+    }
+    Ok(passed_count == cases.len())
+}
+
+/// Runs and prints every case; returns how many passed.
+fn run_cases(
+    code: &str,
+    rt: Runtime,
+    store: Option<&KeyValueStore>,
+    cases: &[TestCase],
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<usize, TestCmdError> {
     let limits = Limits::default();
-    let mut all_passed = true;
     let mut passed_count = 0;
-    for case in &cases {
+    for case in cases {
         let outcome = runtime::run(Invocation {
-            code: &code,
+            code,
             runtime: rt,
             event: &case.event,
             kvs: store,
@@ -93,7 +113,6 @@ pub fn run_to(args: &TestArgs, out: &mut dyn Write) -> Result<bool, TestCmdError
             outcome.compute_utilization,
             100,
         );
-        all_passed &= verdict.passed;
         passed_count += usize::from(verdict.passed);
         let written = if json {
             let line = serde_json::json!({
@@ -111,16 +130,7 @@ pub fn run_to(args: &TestArgs, out: &mut dyn Write) -> Result<bool, TestCmdError
         };
         written.map_err(|e| TestCmdError(format!("cannot write the results: {e}")))?;
     }
-    if !json {
-        let failed = cases.len() - passed_count;
-        writeln!(
-            out,
-            "{passed_count} passed, {failed} failed ({} runtime, compute utilization is an estimate)",
-            rt
-        )
-        .map_err(|e| TestCmdError(format!("cannot write the results: {e}")))?;
-    }
-    Ok(all_passed)
+    Ok(passed_count)
 }
 
 fn write_text(

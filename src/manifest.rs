@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::inputs::{check_comment, check_kvs, io_reason, read_code};
+use crate::checks::{self, io_reason};
 use crate::plan::FunctionPlan;
 use crate::testcase;
 use crate::types::{FunctionName, Runtime};
@@ -87,43 +87,48 @@ pub fn parse(
                 .map_err(|e: crate::types::InvalidValue| at("runtime", e.0))?,
             None => Runtime::default(),
         };
-        if let Some(c) = &entry.comment {
-            check_comment(c).map_err(|m| at("comment", m))?;
-        }
-        if let Some(arns) = &entry.key_value_store_arns {
-            check_kvs(arns, runtime).map_err(|m| at("key-value-store-arns", m))?;
-        }
-        let max = match entry.max_compute_utilization {
-            Some(n) if n <= 100 => n,
-            Some(n) => {
-                return Err(at(
-                    "max-compute-utilization",
-                    format!("{n} is not an integer from 0 to 100"),
-                ));
-            }
-            None => default_max,
-        };
-        let code = match &entry.file {
-            Some(f) => Some(read_code(base, f).map_err(|e| at("file", e.to_string()))?),
-            None => None,
-        };
-        let tests = if entry.tests.is_empty() {
-            Vec::new()
-        } else {
-            testcase::load_patterns(&entry.tests, base).map_err(|e| at("tests", e.0))?
-        };
-        plans.push(FunctionPlan {
-            name,
-            code,
-            runtime,
-            comment: entry.comment.filter(|c| !c.is_empty()),
-            // `[]` keeps the existing association, like the empty input.
-            kvs_arns: entry.key_value_store_arns.filter(|a| !a.is_empty()),
-            tests,
-            max_compute_utilization: max,
-        });
+        plans.push(function_plan(entry, name, runtime, base, default_max, at)?);
     }
     Ok(plans)
+}
+
+/// One entry's plan, checked key by key in the entry's order.
+fn function_plan(
+    entry: Entry,
+    name: FunctionName,
+    runtime: Runtime,
+    base: &Path,
+    default_max: u32,
+    at: impl Fn(&str, String) -> ManifestError,
+) -> Result<FunctionPlan, ManifestError> {
+    let mut fp = FunctionPlan::new(name, runtime);
+    // An empty comment keeps the existing one, like the empty input.
+    if let Some(c) = entry.comment.filter(|c| !c.is_empty()) {
+        fp = fp.with_comment(c).map_err(|m| at("comment", m.0))?;
+    }
+    if let Some(arns) = &entry.key_value_store_arns {
+        let arns = checks::kvs_arns(arns, runtime).map_err(|m| at("key-value-store-arns", m.0))?;
+        // `[]` keeps the existing association, like the empty input.
+        if !arns.is_empty() {
+            fp = fp
+                .with_kvs_arns(arns)
+                .map_err(|m| at("key-value-store-arns", m.0))?;
+        }
+    }
+    fp = fp
+        .with_max_compute_utilization(entry.max_compute_utilization.unwrap_or(default_max))
+        .map_err(|m| at("max-compute-utilization", m.0))?;
+    if let Some(f) = &entry.file {
+        let code = checks::read_code(base, f).map_err(|e| at("file", e.0))?;
+        fp = fp
+            .with_code(code)
+            .map_err(|e| at("file", format!("{f}: {e}")))?;
+    }
+    if !entry.tests.is_empty() {
+        let tests = testcase::load_patterns(&entry.tests, base).map_err(|e| at("tests", e.0))?;
+        fp = fp.with_tests(tests);
+    }
+    Ok(fp)
 }
 
 /// serde_yaml's message already carries "at line L column C"; keep it to one line.
@@ -196,19 +201,21 @@ mod tests {
             100,
         )
         .unwrap();
-        assert_eq!(plans[0].kvs_arns, None);
+        assert_eq!(plans[0].kvs_arns(), None);
     }
 
     #[test]
     fn entries_get_defaults_and_keep_unset_fields_as_keep() {
         let plans = parse("functions:\n  - name: a\n  - name: b\n    runtime: cloudfront-js-1.0\n    max-compute-utilization: 70\n", Path::new("."), "m", 90).unwrap();
         assert_eq!(plans.len(), 2);
-        assert_eq!(plans[0].runtime, Runtime::Js2);
-        assert_eq!(plans[0].max_compute_utilization, 90);
+        assert_eq!(plans[0].runtime(), Runtime::Js2);
+        assert_eq!(plans[0].max_compute_utilization(), 90);
         assert!(
-            plans[0].kvs_arns.is_none() && plans[0].comment.is_none() && plans[0].code.is_none()
+            plans[0].kvs_arns().is_none()
+                && plans[0].comment().is_none()
+                && plans[0].code().is_none()
         );
-        assert_eq!(plans[1].runtime, Runtime::Js1);
-        assert_eq!(plans[1].max_compute_utilization, 70);
+        assert_eq!(plans[1].runtime(), Runtime::Js1);
+        assert_eq!(plans[1].max_compute_utilization(), 70);
     }
 }

@@ -1,36 +1,171 @@
 //! The validated plan of a run: which functions, with which code, config and tests, and how to
-//! reach AWS and GitHub. Pure data, built only by [`crate::inputs`]; no I/O happens here.
+//! reach AWS and GitHub. Pure data; no I/O happens here.
+//!
+//! A [`Plan`] and its [`FunctionPlan`]s can only be built through the `with_*` constructors below,
+//! which run the same checks ([`crate::checks`]) as every loader, so code past the plan never
+//! re-checks. The settings types for AWS and GitHub live here: the adapters depend on the plan,
+//! not on each other.
 
-use crate::github::GithubSettings;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use crate::checks;
 use crate::testcase::TestCase;
-use crate::types::{Etag, FunctionName, Runtime};
+use crate::types::{Etag, FunctionName, InvalidValue, KvsArn, Runtime};
+
+/// Functions processed at once when nothing else is asked (the `concurrency` input's default).
+pub const DEFAULT_CONCURRENCY: usize = 4;
 
 /// Everything one run will do, fully validated.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// The functions, in order (one, or a manifest's).
-    pub functions: Vec<FunctionPlan>,
-    /// Manifest path as the user wrote it, for a manifest run.
-    pub manifest: Option<String>,
-    /// False: update and test only.
-    pub publish: bool,
-    /// Expected DEVELOPMENT ETag (single-function runs).
-    pub if_match: Option<Etag>,
-    /// Functions processed at once.
-    pub concurrency: usize,
-    /// Whether one function's failed test blocks the others' publish.
-    pub fail_fast: FailFast,
-    /// How to reach CloudFront.
-    pub aws: AwsSettings,
-    /// How to reach GitHub for the PR comment.
-    pub github: GithubSettings,
-    /// Commit the run is for.
-    pub sha: Option<String>,
-    /// Link to the workflow run.
-    pub run_url: Option<String>,
+    functions: Vec<FunctionPlan>,
+    manifest: Option<String>,
+    publish: bool,
+    if_match: Option<Etag>,
+    concurrency: usize,
+    fail_fast: FailFast,
+    aws: AwsSettings,
+    github: GithubSettings,
+    run_url: Option<String>,
 }
 
 impl Plan {
+    /// A plan for `functions` with the inputs' defaults (publish, concurrency 4, all-or-nothing).
+    /// Fails when there is no function or a name appears twice.
+    pub fn new(functions: Vec<FunctionPlan>) -> Result<Self, InvalidValue> {
+        if functions.is_empty() {
+            return Err(InvalidValue(
+                "a plan needs at least one function".to_owned(),
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(dup) = functions.iter().find(|f| !seen.insert(&f.name)) {
+            return Err(InvalidValue(format!(
+                "duplicate function name {}",
+                dup.name
+            )));
+        }
+        Ok(Self {
+            functions,
+            manifest: None,
+            publish: true,
+            if_match: None,
+            concurrency: DEFAULT_CONCURRENCY,
+            fail_fast: FailFast::default(),
+            aws: AwsSettings::default(),
+            github: GithubSettings::default(),
+            run_url: None,
+        })
+    }
+
+    /// The run comes from the manifest at `path` (as the user wrote it).
+    pub fn with_manifest(mut self, path: String) -> Self {
+        self.manifest = Some(path);
+        self
+    }
+
+    /// False: update and test only.
+    pub fn with_publish(mut self, publish: bool) -> Self {
+        self.publish = publish;
+        self
+    }
+
+    /// The DEVELOPMENT ETag expected before anything changes; for a single function only.
+    pub fn with_if_match(mut self, etag: Option<Etag>) -> Result<Self, InvalidValue> {
+        if etag.is_some() && self.functions.len() > 1 {
+            return Err(InvalidValue(
+                "if-match applies to a single function, not a manifest".to_owned(),
+            ));
+        }
+        self.if_match = etag;
+        Ok(self)
+    }
+
+    /// Functions processed at once (at least 1).
+    pub fn with_concurrency(mut self, n: usize) -> Result<Self, InvalidValue> {
+        if n == 0 {
+            return Err(InvalidValue(format!("{n:?} is not a positive integer")));
+        }
+        self.concurrency = n;
+        Ok(self)
+    }
+
+    /// Whether one function's failed test blocks the others' publish.
+    pub fn with_fail_fast(mut self, fail_fast: FailFast) -> Self {
+        self.fail_fast = fail_fast;
+        self
+    }
+
+    /// How to reach CloudFront.
+    pub fn with_aws(mut self, aws: AwsSettings) -> Self {
+        self.aws = aws;
+        self
+    }
+
+    /// How to reach GitHub for the PR comment (and which commit the run is for).
+    pub fn with_github(mut self, github: GithubSettings) -> Self {
+        self.github = github;
+        self
+    }
+
+    /// Link to the workflow run.
+    pub fn with_run_url(mut self, url: Option<String>) -> Self {
+        self.run_url = url;
+        self
+    }
+
+    /// The functions, in order (one, or a manifest's).
+    pub fn functions(&self) -> &[FunctionPlan] {
+        &self.functions
+    }
+
+    /// Manifest path as the user wrote it, for a manifest run.
+    pub fn manifest(&self) -> Option<&str> {
+        self.manifest.as_deref()
+    }
+
+    /// False: update and test only.
+    pub fn publish(&self) -> bool {
+        self.publish
+    }
+
+    /// Expected DEVELOPMENT ETag (single-function runs).
+    pub fn if_match(&self) -> Option<&Etag> {
+        self.if_match.as_ref()
+    }
+
+    /// Functions processed at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    /// Whether one function's failed test blocks the others' publish.
+    pub fn fail_fast(&self) -> FailFast {
+        self.fail_fast
+    }
+
+    /// How to reach CloudFront.
+    pub fn aws(&self) -> &AwsSettings {
+        &self.aws
+    }
+
+    /// How to reach GitHub.
+    pub fn github(&self) -> &GithubSettings {
+        &self.github
+    }
+
+    /// Commit the run is for (`GITHUB_SHA`).
+    pub fn sha(&self) -> Option<&str> {
+        self.github.sha.as_deref()
+    }
+
+    /// Link to the workflow run.
+    pub fn run_url(&self) -> Option<&str> {
+        self.run_url.as_deref()
+    }
+
     /// The sticky comment's target: the function name, or `manifest:PATH`.
     pub fn comment_target(&self) -> String {
         match (&self.manifest, self.functions.first()) {
@@ -44,20 +179,96 @@ impl Plan {
 /// One function's desired state and tests.
 #[derive(Debug, Clone)]
 pub struct FunctionPlan {
-    /// The function.
-    pub name: FunctionName,
-    /// Code to sync; `None` tests and publishes what DEVELOPMENT holds.
-    pub code: Option<String>,
-    /// Runtime for create and update.
-    pub runtime: Runtime,
-    /// Comment to set; `None` keeps the existing one.
-    pub comment: Option<String>,
-    /// Key value store ARNs to associate; `None` keeps the existing associations.
-    pub kvs_arns: Option<Vec<String>>,
+    name: FunctionName,
+    code: Option<String>,
+    runtime: Runtime,
+    comment: Option<String>,
+    kvs_arns: Option<Vec<KvsArn>>,
+    tests: Vec<TestCase>,
+    max_compute_utilization: u32,
+}
+
+impl FunctionPlan {
+    /// A function that keeps DEVELOPMENT's code, comment and associations, with no tests and a
+    /// compute utilization limit of 100.
+    pub fn new(name: FunctionName, runtime: Runtime) -> Self {
+        Self {
+            name,
+            code: None,
+            runtime,
+            comment: None,
+            kvs_arns: None,
+            tests: Vec::new(),
+            max_compute_utilization: 100,
+        }
+    }
+
+    /// Code to sync: not blank, UTF-8, within the size quota.
+    pub fn with_code(mut self, code: String) -> Result<Self, InvalidValue> {
+        self.code = Some(checks::code(code.into_bytes())?);
+        Ok(self)
+    }
+
+    /// Comment to set (at most 128 characters).
+    pub fn with_comment(mut self, comment: String) -> Result<Self, InvalidValue> {
+        checks::comment(&comment)?;
+        self.comment = Some(comment);
+        Ok(self)
+    }
+
+    /// Key value stores to associate (at most one, runtime 2.0); an empty list removes them.
+    pub fn with_kvs_arns(mut self, arns: Vec<KvsArn>) -> Result<Self, InvalidValue> {
+        checks::kvs_association(arns.len(), self.runtime)?;
+        self.kvs_arns = Some(arns);
+        Ok(self)
+    }
+
     /// Test cases, run through TestFunction.
-    pub tests: Vec<TestCase>,
+    pub fn with_tests(mut self, tests: Vec<TestCase>) -> Self {
+        self.tests = tests;
+        self
+    }
+
+    /// Highest compute utilization any test may report (0-100).
+    pub fn with_max_compute_utilization(mut self, n: u32) -> Result<Self, InvalidValue> {
+        self.max_compute_utilization = checks::utilization(n)?;
+        Ok(self)
+    }
+
+    /// The function.
+    pub fn name(&self) -> &FunctionName {
+        &self.name
+    }
+
+    /// Code to sync; `None` tests and publishes what DEVELOPMENT holds.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// Runtime for create and update.
+    pub fn runtime(&self) -> Runtime {
+        self.runtime
+    }
+
+    /// Comment to set; `None` keeps the existing one.
+    pub fn comment(&self) -> Option<&str> {
+        self.comment.as_deref()
+    }
+
+    /// Key value store ARNs to associate; `None` keeps the existing associations.
+    pub fn kvs_arns(&self) -> Option<&[KvsArn]> {
+        self.kvs_arns.as_deref()
+    }
+
+    /// Test cases, run through TestFunction.
+    pub fn tests(&self) -> &[TestCase] {
+        &self.tests
+    }
+
     /// Highest compute utilization any test may report.
-    pub max_compute_utilization: u32,
+    pub fn max_compute_utilization(&self) -> u32 {
+        self.max_compute_utilization
+    }
 }
 
 /// How a manifest run treats one function's failure.
@@ -81,4 +292,140 @@ pub struct AwsSettings {
     pub role_to_assume: Option<String>,
     /// `ACTIONS_ID_TOKEN_REQUEST_URL` and its bearer token.
     pub oidc_request: Option<(String, String)>,
+}
+
+/// The GitHub API root when `GITHUB_API_URL` is not set.
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+
+/// How the run comments on its pull request (`pr-comment` input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CommentMode {
+    /// Create one comment and update it on later runs (found by its marker).
+    #[default]
+    Sticky,
+    /// Create a new comment on every run.
+    New,
+    /// Never talk to GitHub.
+    Off,
+}
+
+impl CommentMode {
+    /// The input value (`sticky` / `new` / `off`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommentMode::Sticky => "sticky",
+            CommentMode::New => "new",
+            CommentMode::Off => "off",
+        }
+    }
+}
+
+impl FromStr for CommentMode {
+    type Err = InvalidValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "sticky" => Ok(CommentMode::Sticky),
+            "new" => Ok(CommentMode::New),
+            "off" => Ok(CommentMode::Off),
+            other => Err(InvalidValue(format!(
+                "{other:?} is not a comment mode (expected sticky, new or off)"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for CommentMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The GitHub side of a run: the Actions context (filled from the environment) and the comment
+/// inputs. The one copy of `GITHUB_SHA` and friends.
+#[derive(Clone, Default)]
+pub struct GithubSettings {
+    /// `GITHUB_API_URL`, path included (`https://ghe.example/api/v3`); empty = api.github.com.
+    pub api_url: String,
+    /// The `github-token` input.
+    pub token: Option<String>,
+    /// `GITHUB_REPOSITORY` (`owner/repo`).
+    pub repository: Option<String>,
+    /// `GITHUB_EVENT_NAME`.
+    pub event_name: Option<String>,
+    /// `GITHUB_EVENT_PATH` (the event payload JSON).
+    pub event_path: Option<PathBuf>,
+    /// `GITHUB_SHA`.
+    pub sha: Option<String>,
+    /// The `pr-number` input.
+    pub pr_number: Option<u64>,
+    /// The `pr-comment` input.
+    pub mode: CommentMode,
+}
+
+// Hand-written so the token can never reach a log through `{:?}`.
+impl fmt::Debug for GithubSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GithubSettings")
+            .field("api_url", &self.api_url)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("repository", &self.repository)
+            .field("event_name", &self.event_name)
+            .field("event_path", &self.event_path)
+            .field("sha", &self.sha)
+            .field("pr_number", &self.pr_number)
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(name: &str) -> FunctionPlan {
+        FunctionPlan::new(name.parse().unwrap(), Runtime::Js2)
+    }
+
+    #[test]
+    fn a_plan_needs_functions_with_distinct_names() {
+        assert!(Plan::new(vec![]).is_err());
+        let err = Plan::new(vec![f("a"), f("b"), f("a")]).unwrap_err();
+        assert!(err.0.contains("duplicate function name a"), "{err}");
+        assert!(Plan::new(vec![f("a"), f("b")]).is_ok());
+    }
+
+    #[test]
+    fn function_plans_refuse_what_cloudfront_refuses() {
+        assert!(f("a").with_comment("x".repeat(129)).is_err());
+        assert!(f("a").with_max_compute_utilization(101).is_err());
+        assert!(f("a").with_code("  \n".to_owned()).is_err());
+        let arn: KvsArn =
+            "arn:aws:cloudfront::123456789012:key-value-store/0123456789abcdef0123456789abcdef0123"
+                .parse()
+                .unwrap();
+        assert!(
+            f("a")
+                .with_kvs_arns(vec![arn.clone(), arn.clone()])
+                .is_err()
+        );
+        let js1 = FunctionPlan::new("a".parse().unwrap(), Runtime::Js1);
+        assert!(js1.with_kvs_arns(vec![arn]).is_err());
+    }
+
+    #[test]
+    fn if_match_is_for_a_single_function() {
+        let etag: Etag = "E1".parse().unwrap();
+        assert!(
+            Plan::new(vec![f("a"), f("b")])
+                .unwrap()
+                .with_if_match(Some(etag.clone()))
+                .is_err()
+        );
+        assert!(
+            Plan::new(vec![f("a")])
+                .unwrap()
+                .with_if_match(Some(etag))
+                .is_ok()
+        );
+    }
 }

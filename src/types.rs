@@ -122,6 +122,54 @@ impl fmt::Display for Stage {
     }
 }
 
+/// A stage's status as `FunctionSummary.Status` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FunctionStatus {
+    /// DEVELOPMENT holds changes not yet published.
+    Unpublished,
+    /// Published, and no distribution uses the function.
+    Unassociated,
+    /// Published and associated with a distribution.
+    Deployed,
+    /// A status this version does not know, as the service sent it.
+    Other(String),
+}
+
+impl FunctionStatus {
+    /// The status from the API's text; an unknown one is kept as sent.
+    pub fn from_api(s: &str) -> Self {
+        match s {
+            "UNPUBLISHED" => Self::Unpublished,
+            "UNASSOCIATED" => Self::Unassociated,
+            "DEPLOYED" => Self::Deployed,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    /// The status as the API spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unpublished => "UNPUBLISHED",
+            Self::Unassociated => "UNASSOCIATED",
+            Self::Deployed => "DEPLOYED",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for FunctionStatus {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for FunctionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An ETag as CloudFront returns it (opaque, non-empty, no whitespace).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Etag(String);
@@ -144,7 +192,51 @@ impl FromStr for Etag {
     }
 }
 
+// So that an `Option<Etag>` reads as `Option<&str>` (`as_deref()`) where text is wanted.
+impl std::ops::Deref for Etag {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for Etag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A key value store ARN, valid by the API model's pattern (see [`is_kvs_arn`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KvsArn(String);
+
+impl KvsArn {
+    /// An ARN as CloudFront returned it (DescribeFunction): the service holds only ARNs it
+    /// accepted, so its answer is not second-guessed here.
+    pub(crate) fn from_api(s: &str) -> Self {
+        Self(s.to_owned())
+    }
+
+    /// The ARN as CloudFront spells it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for KvsArn {
+    type Err = InvalidValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if is_kvs_arn(s) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(InvalidValue(format!(
+                "{s:?} is not a key value store ARN (arn:aws:cloudfront::123456789012:key-value-store/ID)"
+            )))
+        }
+    }
+}
+
+impl fmt::Display for KvsArn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -165,8 +257,8 @@ pub fn is_kvs_arn(arn: &str) -> bool {
         && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }
 
-/// Longest function comment CloudFront accepts, in characters.
-pub const MAX_COMMENT_CHARS: usize = 128;
+/// Longest function comment (`FunctionConfig.Comment`) CloudFront accepts, in characters.
+pub const MAX_FUNCTION_COMMENT_CHARS: usize = 128;
 
 /// The service's size quota for function code (10 KB).
 pub const MAX_FUNCTION_CODE_BYTES: usize = 10 * 1024;

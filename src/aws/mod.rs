@@ -4,7 +4,10 @@
 //! Real `aws-sdk-cloudfront` calls; tests point the client at the emulator over loopback.
 //! Not for: deciding what to call (that is the pipeline).
 
+mod error;
 pub mod oidc;
+
+pub use error::{AwsError, AwsErrorCode};
 
 use std::time::Duration;
 
@@ -12,7 +15,6 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_cloudfront::Client;
-use aws_sdk_cloudfront::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudfront::primitives::Blob;
 use aws_sdk_cloudfront::types::{
     FunctionConfig, FunctionRuntime, FunctionStage, FunctionSummary, KeyValueStoreAssociation,
@@ -20,100 +22,7 @@ use aws_sdk_cloudfront::types::{
 };
 
 use crate::plan::AwsSettings;
-use crate::types::{Etag, FunctionName, Runtime, Stage};
-
-/// A failed AWS call, as one line: operation, AWS error code, message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{operation} failed: {code}: {message}")]
-pub struct AwsError {
-    /// The API operation (`PublishFunction`).
-    pub operation: &'static str,
-    /// The AWS error code (`PreconditionFailed`), or a transport class (`DispatchFailure`, `Timeout`).
-    pub code: String,
-    /// The service's message, or the transport error's chain.
-    pub message: String,
-}
-
-impl AwsError {
-    fn from_sdk<E, R>(operation: &'static str, err: SdkError<E, R>) -> Self
-    where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug + 'static,
-    {
-        let (code, message) = match &err {
-            SdkError::ServiceError(se) => {
-                let e = se.err();
-                (
-                    e.code().unwrap_or("Unknown").to_owned(),
-                    e.message()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| DisplayErrorContext(&err).to_string()),
-                )
-            }
-            SdkError::TimeoutError(_) => ("Timeout".to_owned(), "no answer in time".to_owned()),
-            SdkError::DispatchFailure(_) => {
-                let code = if is_credentials_error(&err) {
-                    "NoCredentials"
-                } else {
-                    "DispatchFailure"
-                };
-                (code.to_owned(), causes(&err))
-            }
-            SdkError::ConstructionFailure(_) => ("InvalidRequest".to_owned(), causes(&err)),
-            _ => ("ResponseError".to_owned(), causes(&err)),
-        };
-        Self {
-            operation,
-            code,
-            message: one_line(&message),
-        }
-    }
-
-    /// True for 412 PreconditionFailed: the ETag sent is no longer current.
-    pub fn is_precondition_failed(&self) -> bool {
-        self.code == "PreconditionFailed"
-    }
-
-    /// True when the function does not exist.
-    pub fn is_no_such_function(&self) -> bool {
-        self.code == "NoSuchFunctionExists"
-    }
-}
-
-/// True when the request was never sent because no credentials could be loaded.
-fn is_credentials_error(err: &(dyn std::error::Error + 'static)) -> bool {
-    use aws_credential_types::provider::error::CredentialsError;
-    let mut next = err.source();
-    while let Some(e) = next {
-        if e.downcast_ref::<CredentialsError>().is_some() {
-            return true;
-        }
-        next = e.source();
-    }
-    false
-}
-
-/// The error's chain of causes as "a: b: c", each cause's Display once (no Debug dumps).
-fn causes(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next = err.source();
-    while let Some(e) = next {
-        let text = e.to_string();
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = e.source();
-    }
-    if parts.is_empty() {
-        err.to_string()
-    } else {
-        parts.join(": ")
-    }
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+use crate::types::{Etag, FunctionName, FunctionStatus, KvsArn, Runtime, Stage};
 
 /// A stage of a function as DescribeFunction reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,13 +32,13 @@ pub struct FunctionState {
     /// This stage's ETag.
     pub etag: Etag,
     /// FunctionSummary.Status.
-    pub status: String,
-    /// The runtime (as the API names it).
-    pub runtime: String,
+    pub status: FunctionStatus,
+    /// The runtime.
+    pub runtime: Runtime,
     /// The comment.
     pub comment: String,
     /// Associated key value store ARNs.
-    pub kvs_arns: Vec<String>,
+    pub kvs_arns: Vec<KvsArn>,
 }
 
 /// A stage's code as GetFunction returns it, with the ETag of the version it belongs to.
@@ -149,7 +58,7 @@ pub struct FunctionSpec {
     /// Comment (empty allowed).
     pub comment: String,
     /// Key value store ARNs (at most one).
-    pub kvs_arns: Vec<String>,
+    pub kvs_arns: Vec<KvsArn>,
     /// Source code.
     pub code: String,
 }
@@ -229,6 +138,7 @@ impl CloudFront {
         name: &FunctionName,
         stage: Stage,
     ) -> Result<Option<FunctionState>, AwsError> {
+        const OP: &str = "DescribeFunction";
         let res = self
             .client
             .describe_function()
@@ -239,10 +149,10 @@ impl CloudFront {
         match res {
             Ok(out) => {
                 let etag = parse_etag("DescribeFunction", out.e_tag())?;
-                Ok(Some(state_from(out.function_summary(), etag)))
+                Ok(Some(state_from(OP, out.function_summary(), etag)?))
             }
             Err(e) => {
-                let err = AwsError::from_sdk("DescribeFunction", e);
+                let err = AwsError::from_sdk(OP, e);
                 if err.is_no_such_function() {
                     Ok(None)
                 } else {
@@ -290,17 +200,18 @@ impl CloudFront {
         name: &FunctionName,
         spec: &FunctionSpec,
     ) -> Result<FunctionState, AwsError> {
+        const OP: &str = "CreateFunction";
         let out = self
             .client
             .create_function()
             .name(name.as_str())
-            .function_config(fn_config(spec).map_err(|m| build_err("CreateFunction", m))?)
+            .function_config(fn_config(OP, spec)?)
             .function_code(Blob::new(spec.code.as_bytes()))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("CreateFunction", e))?;
-        let etag = parse_etag("CreateFunction", out.e_tag())?;
-        Ok(state_from(out.function_summary(), etag))
+            .map_err(|e| AwsError::from_sdk(OP, e))?;
+        let etag = parse_etag(OP, out.e_tag())?;
+        state_from(OP, out.function_summary(), etag)
     }
 
     /// UpdateFunction with `If-Match`; returns the new DEVELOPMENT state.
@@ -310,18 +221,19 @@ impl CloudFront {
         if_match: &Etag,
         spec: &FunctionSpec,
     ) -> Result<FunctionState, AwsError> {
+        const OP: &str = "UpdateFunction";
         let out = self
             .client
             .update_function()
             .name(name.as_str())
             .if_match(if_match.as_str())
-            .function_config(fn_config(spec).map_err(|m| build_err("UpdateFunction", m))?)
+            .function_config(fn_config(OP, spec)?)
             .function_code(Blob::new(spec.code.as_bytes()))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("UpdateFunction", e))?;
-        let etag = parse_etag("UpdateFunction", out.e_tag())?;
-        Ok(state_from(out.function_summary(), etag))
+            .map_err(|e| AwsError::from_sdk(OP, e))?;
+        let etag = parse_etag(OP, out.e_tag())?;
+        state_from(OP, out.function_summary(), etag)
     }
 
     /// TestFunction on DEVELOPMENT with `If-Match` = the ETag that will be published.
@@ -376,19 +288,13 @@ impl CloudFront {
     }
 }
 
-fn build_err(operation: &'static str, message: String) -> AwsError {
-    AwsError {
-        operation,
-        code: "InvalidRequest".to_owned(),
-        message,
-    }
-}
-
 fn parse_etag(operation: &'static str, etag: Option<&str>) -> Result<Etag, AwsError> {
-    etag.unwrap_or_default().parse().map_err(|_| AwsError {
-        operation,
-        code: "MissingETag".to_owned(),
-        message: "the response carried no ETag".to_owned(),
+    etag.unwrap_or_default().parse().map_err(|_| {
+        AwsError::new(
+            operation,
+            AwsErrorCode::MissingETag,
+            "the response carried no ETag",
+        )
     })
 }
 
@@ -399,7 +305,10 @@ fn fn_stage(stage: Stage) -> FunctionStage {
     }
 }
 
-fn fn_config(spec: &FunctionSpec) -> Result<FunctionConfig, String> {
+fn fn_config(operation: &'static str, spec: &FunctionSpec) -> Result<FunctionConfig, AwsError> {
+    let invalid = |e: aws_sdk_cloudfront::error::BuildError| {
+        AwsError::new(operation, AwsErrorCode::InvalidRequest, e.to_string())
+    };
     let mut conf = FunctionConfig::builder()
         .comment(spec.comment.clone())
         .runtime(FunctionRuntime::from(spec.runtime.as_str()));
@@ -409,39 +318,46 @@ fn fn_config(spec: &FunctionSpec) -> Result<FunctionConfig, String> {
     for arn in &spec.kvs_arns {
         kvs = kvs.items(
             KeyValueStoreAssociation::builder()
-                .key_value_store_arn(arn)
+                .key_value_store_arn(arn.as_str())
                 .build()
-                .map_err(|e| e.to_string())?,
+                .map_err(invalid)?,
         );
     }
-    conf = conf.key_value_store_associations(kvs.build().map_err(|e| e.to_string())?);
-    conf.build().map_err(|e| e.to_string())
+    conf = conf.key_value_store_associations(kvs.build().map_err(invalid)?);
+    conf.build().map_err(invalid)
 }
 
-fn state_from(summary: Option<&FunctionSummary>, etag: Etag) -> FunctionState {
+/// The state of a stage; a runtime this version does not know is an unreadable response.
+fn state_from(
+    operation: &'static str,
+    summary: Option<&FunctionSummary>,
+    etag: Etag,
+) -> Result<FunctionState, AwsError> {
+    let unreadable =
+        |e: crate::types::InvalidValue| AwsError::new(operation, AwsErrorCode::ResponseError, e.0);
     let config = summary.and_then(|s| s.function_config());
-    FunctionState {
+    let runtime = match config {
+        Some(c) => c.runtime().as_str().parse().map_err(unreadable)?,
+        None => Runtime::default(),
+    };
+    let kvs_arns = config
+        .and_then(|c| c.key_value_store_associations())
+        .map(|k| {
+            k.items()
+                .iter()
+                .map(|a| KvsArn::from_api(a.key_value_store_arn()))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(FunctionState {
         arn: summary
             .and_then(|s| s.function_metadata())
             .map(|m| m.function_arn().to_owned())
             .unwrap_or_default(),
         etag,
-        status: summary
-            .and_then(|s| s.status())
-            .unwrap_or_default()
-            .to_owned(),
-        runtime: config
-            .map(|c| c.runtime().as_str().to_owned())
-            .unwrap_or_default(),
+        status: FunctionStatus::from_api(summary.and_then(|s| s.status()).unwrap_or_default()),
+        runtime,
         comment: config.map(|c| c.comment().to_owned()).unwrap_or_default(),
-        kvs_arns: config
-            .and_then(|c| c.key_value_store_associations())
-            .map(|k| {
-                k.items()
-                    .iter()
-                    .map(|a| a.key_value_store_arn().to_owned())
-                    .collect()
-            })
-            .unwrap_or_default(),
-    }
+        kvs_arns,
+    })
 }

@@ -7,17 +7,13 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use super::AwsError;
+use super::{AwsError, AwsErrorCode};
 
 /// The audience AWS expects in GitHub's OIDC token.
 pub const AUDIENCE: &str = "sts.amazonaws.com";
 
-fn err(operation: &'static str, code: &str, message: impl Into<String>) -> AwsError {
-    AwsError {
-        operation,
-        code: code.to_owned(),
-        message: message.into(),
-    }
+fn err(operation: &'static str, code: AwsErrorCode, message: impl Into<String>) -> AwsError {
+    AwsError::new(operation, code, message)
 }
 
 /// The token request URL with the audience added (`ACTIONS_ID_TOKEN_REQUEST_URL` already has a query).
@@ -31,7 +27,13 @@ pub async fn fetch_token(request_url: &str, bearer: &str) -> Result<String, AwsE
     const OP: &str = "GetIdToken";
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()
-        .map_err(|e| err(OP, "TlsSetup", format!("no CA certificates: {e}")))?
+        .map_err(|e| {
+            err(
+                OP,
+                AwsErrorCode::TlsSetup,
+                format!("no CA certificates: {e}"),
+            )
+        })?
         .https_or_http()
         .enable_http1()
         .build();
@@ -47,14 +49,14 @@ pub async fn fetch_token(request_url: &str, bearer: &str) -> Result<String, AwsE
         .map_err(|_| {
             err(
                 OP,
-                "InvalidRequest",
+                AwsErrorCode::InvalidRequest,
                 "ACTIONS_ID_TOKEN_REQUEST_URL is not a valid URL",
             )
         })?;
     let res = client.request(req).await.map_err(|e| {
         err(
             OP,
-            "DispatchFailure",
+            AwsErrorCode::DispatchFailure,
             format!("cannot reach the OIDC token endpoint: {e}"),
         )
     })?;
@@ -63,12 +65,12 @@ pub async fn fetch_token(request_url: &str, bearer: &str) -> Result<String, AwsE
         .into_body()
         .collect()
         .await
-        .map_err(|e| err(OP, "ResponseError", e.to_string()))?
+        .map_err(|e| err(OP, AwsErrorCode::ResponseError, e.to_string()))?
         .to_bytes();
     if !status.is_success() {
         return Err(err(
             OP,
-            &status.as_u16().to_string(),
+            AwsErrorCode::HttpStatus(status.as_u16()),
             "the OIDC token request was refused (does the job have `permissions: id-token: write`?)",
         ));
     }
@@ -79,7 +81,7 @@ pub async fn fetch_token(request_url: &str, bearer: &str) -> Result<String, AwsE
     let token: TokenResponse = serde_json::from_slice(&body).map_err(|_| {
         err(
             OP,
-            "ResponseError",
+            AwsErrorCode::ResponseError,
             "the OIDC token response has no `value`",
         )
     })?;
@@ -109,9 +111,13 @@ pub async fn assume_role(
         .send()
         .await
         .map_err(|e| AwsError::from_sdk(OP, e))?;
-    let c = out
-        .credentials()
-        .ok_or_else(|| err(OP, "ResponseError", "STS returned no credentials"))?;
+    let c = out.credentials().ok_or_else(|| {
+        err(
+            OP,
+            AwsErrorCode::ResponseError,
+            "STS returned no credentials",
+        )
+    })?;
     let expiry = std::time::SystemTime::try_from(c.expiration().to_owned()).ok();
     Ok(Credentials::new(
         c.access_key_id(),

@@ -23,7 +23,7 @@ use super::store::{FunctionSpec, Store, now_ms};
 use super::xml::{self, FunctionRequest, TestRequest, TestResultXml};
 use crate::runtime::{Invocation, Limits};
 use crate::types::{FunctionName, Runtime, Stage};
-use crate::types::{MAX_COMMENT_CHARS, is_kvs_arn};
+use crate::types::{MAX_FUNCTION_COMMENT_CHARS, is_kvs_arn};
 
 /// Path prefix of every Functions operation.
 const PREFIX: &str = "/2020-05-31/function";
@@ -422,9 +422,9 @@ fn function_spec(
         .parse()
         .map_err(|e| ApiError::invalid_argument(format!("FunctionConfig.Runtime: {e}")))?;
     let comment = config.comment.unwrap_or_default();
-    if comment.chars().count() > MAX_COMMENT_CHARS {
+    if comment.chars().count() > MAX_FUNCTION_COMMENT_CHARS {
         return Err(ApiError::invalid_argument(format!(
-            "FunctionConfig.Comment is longer than {MAX_COMMENT_CHARS} characters."
+            "FunctionConfig.Comment is longer than {MAX_FUNCTION_COMMENT_CHARS} characters."
         )));
     }
     let kvs_arns = kvs_arns(config.key_value_store_associations, runtime)?;

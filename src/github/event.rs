@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use super::GithubError;
+
 /// Events whose payload carries the pull request itself.
 pub(crate) fn is_pull_request_event(event_name: &str) -> bool {
     matches!(event_name, "pull_request" | "pull_request_target")
@@ -13,11 +15,16 @@ pub(crate) fn is_pull_request_event(event_name: &str) -> bool {
 /// The PR number in a `pull_request`/`pull_request_target` payload.
 ///
 /// `Err` says (in one line, naming the file) why the payload could not be used.
-pub(crate) fn pr_number_from_payload(path: &Path) -> Result<Option<u64>, String> {
-    let raw = std::fs::read(path)
-        .map_err(|e| format!("cannot read the event payload {}: {e}", path.display()))?;
-    let json: serde_json::Value = serde_json::from_slice(&raw)
-        .map_err(|e| format!("event payload {} is not JSON: {e}", path.display()))?;
+pub(crate) fn pr_number_from_payload(path: &Path) -> Result<Option<u64>, GithubError> {
+    let raw = std::fs::read(path).map_err(|e| GithubError::PayloadUnreadable {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let json: serde_json::Value =
+        serde_json::from_slice(&raw).map_err(|e| GithubError::PayloadNotJson {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
     Ok(json
         .pointer("/pull_request/number")
         .or_else(|| json.get("number"))
@@ -52,9 +59,11 @@ mod tests {
     #[test]
     fn unreadable_or_invalid_payload_names_the_file() {
         let f = payload("not json");
-        let err = pr_number_from_payload(f.path()).unwrap_err();
+        let err = pr_number_from_payload(f.path()).unwrap_err().to_string();
         assert!(err.contains(&f.path().display().to_string()), "{err}");
-        let err = pr_number_from_payload(Path::new("/nonexistent/event.json")).unwrap_err();
+        let err = pr_number_from_payload(Path::new("/nonexistent/event.json"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("/nonexistent/event.json"), "{err}");
     }
 

@@ -9,18 +9,14 @@ mod event;
 
 use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use octocrab::{Octocrab, Page};
 use serde::Deserialize;
 
+pub use crate::plan::{CommentMode, DEFAULT_API_URL, GithubSettings};
 use crate::report::comment::marker;
-use crate::types::InvalidValue;
-
-/// The API root when `GITHUB_API_URL` is not set.
-pub const DEFAULT_API_URL: &str = "https://api.github.com";
 
 /// Who `GET /user` is assumed to be when it answers 403, as it does for the Actions token.
 pub const ACTIONS_BOT_LOGIN: &str = "github-actions[bot]";
@@ -28,84 +24,59 @@ pub const ACTIONS_BOT_LOGIN: &str = "github-actions[bot]";
 /// Comment pages scanned at most (100 comments each), so a misbehaving server cannot loop us.
 const MAX_COMMENT_PAGES: usize = 200;
 
-/// How the run comments on its pull request (`pr-comment` input).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CommentMode {
-    /// Create one comment and update it on later runs (found by its marker).
-    #[default]
-    Sticky,
-    /// Create a new comment on every run.
-    New,
-    /// Never talk to GitHub.
-    Off,
-}
-
-impl CommentMode {
-    /// The input value (`sticky` / `new` / `off`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CommentMode::Sticky => "sticky",
-            CommentMode::New => "new",
-            CommentMode::Off => "off",
-        }
-    }
-}
-
-impl FromStr for CommentMode {
-    type Err = InvalidValue;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "sticky" => Ok(CommentMode::Sticky),
-            "new" => Ok(CommentMode::New),
-            "off" => Ok(CommentMode::Off),
-            other => Err(InvalidValue(format!(
-                "{other:?} is not a comment mode (expected sticky, new or off)"
-            ))),
-        }
-    }
-}
-
-impl fmt::Display for CommentMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Everything the commenter needs, filled by the front door from the environment and inputs.
-#[derive(Clone, Default)]
-pub struct GithubSettings {
-    /// `GITHUB_API_URL`, path included (`https://ghe.example/api/v3`); empty = api.github.com.
-    pub api_url: String,
-    /// The `github-token` input.
-    pub token: Option<String>,
-    /// `GITHUB_REPOSITORY` (`owner/repo`).
-    pub repository: Option<String>,
-    /// `GITHUB_EVENT_NAME`.
-    pub event_name: Option<String>,
-    /// `GITHUB_EVENT_PATH` (the event payload JSON).
-    pub event_path: Option<PathBuf>,
-    /// `GITHUB_SHA`.
-    pub sha: Option<String>,
-    /// The `pr-number` input.
-    pub pr_number: Option<u64>,
-    /// The `pr-comment` input.
-    pub mode: CommentMode,
-}
-
-// Hand-written so the token can never reach a log through `{:?}`.
-impl fmt::Debug for GithubSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GithubSettings")
-            .field("api_url", &self.api_url)
-            .field("token", &self.token.as_ref().map(|_| "***"))
-            .field("repository", &self.repository)
-            .field("event_name", &self.event_name)
-            .field("event_path", &self.event_path)
-            .field("sha", &self.sha)
-            .field("pr_number", &self.pr_number)
-            .field("mode", &self.mode)
-            .finish()
-    }
+/// Why a GitHub step did not work. It becomes a warning in the outcome, never a failed run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GithubError {
+    /// The event payload file could not be read.
+    #[error("cannot read the event payload {}: {reason}", .path.display())]
+    PayloadUnreadable {
+        /// `GITHUB_EVENT_PATH`.
+        path: PathBuf,
+        /// The I/O error.
+        reason: String,
+    },
+    /// The event payload is not JSON.
+    #[error("event payload {} is not JSON: {reason}", .path.display())]
+    PayloadNotJson {
+        /// `GITHUB_EVENT_PATH`.
+        path: PathBuf,
+        /// The parser's message.
+        reason: String,
+    },
+    /// 403 "Resource not accessible by integration": a read-only token.
+    #[error(
+        "PR comment not written: the token cannot comment here ({action}: GitHub answered 403 {message}). A pull request from a fork gets a read-only token; otherwise grant the workflow `pull-requests: write`"
+    )]
+    ReadOnlyToken {
+        /// What the call was doing.
+        action: String,
+        /// GitHub's message.
+        message: String,
+    },
+    /// GitHub answered with an error status.
+    #[error("PR comment not written: {action}: GitHub answered {status}: {message}")]
+    Answered {
+        /// What the call was doing.
+        action: String,
+        /// The HTTP status.
+        status: String,
+        /// GitHub's message.
+        message: String,
+    },
+    /// GitHub could not be reached.
+    #[error("PR comment not written: {action}: cannot reach GitHub: {reason}")]
+    Unreachable {
+        /// What the call was doing.
+        action: String,
+        /// The transport error, on one line.
+        reason: String,
+    },
+    /// `GITHUB_API_URL` is not a URL.
+    #[error("PR comment skipped: GITHUB_API_URL {0:?} is not a URL")]
+    BadApiUrl(String),
+    /// The HTTP client could not be built.
+    #[error("PR comment skipped: cannot set up the GitHub client: {0}")]
+    ClientSetup(String),
 }
 
 /// Phase 1's result: the PR to comment on and, in sticky mode, our comment already there.
@@ -135,11 +106,6 @@ impl Lookup {
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
-
-    /// Informational lines (for example "no pull request for this run").
-    pub fn notes(&self) -> &[String] {
-        &self.notes
-    }
 }
 
 /// Phase 2's result. GitHub problems are warnings here, never errors.
@@ -165,7 +131,7 @@ pub struct Commenter {
     sha: Option<String>,
     pr_input: Option<u64>,
     /// Built on first use: octocrab's client spawns a task, so it needs the tokio runtime.
-    client: OnceLock<Result<Octocrab, String>>,
+    client: OnceLock<Result<Octocrab, GithubError>>,
     /// Why this commenter cannot talk to GitHub at all (missing token, bad repository).
     unusable: Option<String>,
 }
@@ -287,11 +253,6 @@ impl Commenter {
         })
     }
 
-    /// The comment mode this commenter runs in.
-    pub fn mode(&self) -> CommentMode {
-        self.mode
-    }
-
     /// Phase 1: resolves the PR number and, in sticky mode, finds our comment by `target`'s marker.
     ///
     /// Runs alongside the AWS work; never fails (problems become warnings).
@@ -325,7 +286,7 @@ impl Commenter {
         let crab = match self.client() {
             Ok(c) => c,
             Err(why) => {
-                out.warnings.push(why);
+                out.warnings.push(why.to_string());
                 return out;
             }
         };
@@ -365,7 +326,7 @@ impl Commenter {
                 return out;
             }
             Err(w) => {
-                out.warnings.push(w);
+                out.warnings.push(w.to_string());
                 return out;
             }
         };
@@ -373,13 +334,13 @@ impl Commenter {
 
         match login {
             None => out.writable = true,
-            Some(Err(w)) => out.warnings.push(w),
+            Some(Err(w)) => out.warnings.push(w.to_string()),
             Some(Ok(login)) => match self.find_comment(&crab, pr, &marker(target), &login).await {
                 Ok(id) => {
                     out.existing_comment_id = id;
                     out.writable = true;
                 }
-                Err(w) => out.warnings.push(w),
+                Err(w) => out.warnings.push(w.to_string()),
             },
         }
         out
@@ -397,7 +358,7 @@ impl Commenter {
         let crab = match self.client() {
             Ok(c) => c,
             Err(why) => {
-                out.warnings.push(why);
+                out.warnings.push(why.to_string());
                 return out;
             }
         };
@@ -415,7 +376,8 @@ impl Commenter {
                     tracing::debug!(id, "the comment vanished; creating a new one");
                 }
                 Err(e) => {
-                    out.warnings.push(describe(&e, Action::Update(pr)));
+                    out.warnings
+                        .push(describe(&e, Action::Update(pr)).to_string());
                     return out;
                 }
             }
@@ -424,7 +386,9 @@ impl Commenter {
         tracing::debug!(%route, "creating the PR comment");
         match crab.post::<_, ApiComment>(&route, Some(&payload)).await {
             Ok(c) => out.html_url = c.html_url,
-            Err(e) => out.warnings.push(describe(&e, Action::Create(pr))),
+            Err(e) => out
+                .warnings
+                .push(describe(&e, Action::Create(pr)).to_string()),
         }
         out
     }
@@ -439,7 +403,7 @@ impl Commenter {
                     Ok(None) => out
                         .warnings
                         .push(format!("the {event} payload names no pull request number")),
-                    Err(why) => out.warnings.push(why),
+                    Err(why) => out.warnings.push(why.to_string()),
                 },
                 None => out.warnings.push(format!(
                     "GITHUB_EVENT_PATH is not set; cannot read the {event} payload"
@@ -450,7 +414,7 @@ impl Commenter {
     }
 
     /// `GET /repos/{o}/{r}/commits/{sha}/pulls`: an open PR first, else the first (merged) one.
-    async fn pr_for_commit(&self, crab: &Octocrab, sha: &str) -> Result<Option<u64>, String> {
+    async fn pr_for_commit(&self, crab: &Octocrab, sha: &str) -> Result<Option<u64>, GithubError> {
         let route = format!("/repos/{}/{}/commits/{sha}/pulls", self.owner, self.repo);
         tracing::debug!(%route, "finding the pull request of this commit");
         let pulls: Vec<ApiPull> = crab
@@ -462,7 +426,7 @@ impl Commenter {
     }
 
     /// The token's login; the Actions token gets 403 here and is `github-actions[bot]`.
-    async fn current_user(&self, crab: &Octocrab) -> Result<String, String> {
+    async fn current_user(&self, crab: &Octocrab) -> Result<String, GithubError> {
         tracing::debug!("GET /user");
         match crab.get::<ApiUser, _, _>("/user", None::<&()>).await {
             Ok(u) => Ok(u.login),
@@ -478,7 +442,7 @@ impl Commenter {
         pr: u64,
         marker: &str,
         login: &str,
-    ) -> Result<Option<u64>, String> {
+    ) -> Result<Option<u64>, GithubError> {
         let route = format!("/repos/{}/{}/issues/{pr}/comments", self.owner, self.repo);
         tracing::debug!(%route, %login, "looking for our comment");
         let fail = |e: octocrab::Error| describe(&e, Action::ListComments(pr));
@@ -512,7 +476,7 @@ impl Commenter {
         Ok(None)
     }
 
-    fn client(&self) -> Result<Octocrab, String> {
+    fn client(&self) -> Result<Octocrab, GithubError> {
         self.client
             .get_or_init(|| build_client(&self.api_url, self.token.as_deref().unwrap_or_default()))
             .clone()
@@ -533,8 +497,8 @@ impl Commenter {
     }
 }
 
-fn build_client(api_url: &str, token: &str) -> Result<Octocrab, String> {
-    let bad_url = || format!("PR comment skipped: GITHUB_API_URL {api_url:?} is not a URL");
+fn build_client(api_url: &str, token: &str) -> Result<Octocrab, GithubError> {
+    let bad_url = || GithubError::BadApiUrl(api_url.to_owned());
     let uri: http::Uri = api_url.parse().map_err(|_| bad_url())?;
     if uri.scheme().is_none() || uri.authority().is_none() {
         return Err(bad_url());
@@ -546,12 +510,7 @@ fn build_client(api_url: &str, token: &str) -> Result<Octocrab, String> {
         .set_connect_timeout(Some(Duration::from_secs(10)))
         .set_read_timeout(Some(Duration::from_secs(30)))
         .build()
-        .map_err(|e| {
-            format!(
-                "PR comment skipped: cannot set up the GitHub client: {}",
-                short(&e)
-            )
-        })
+        .map_err(|e| GithubError::ClientSetup(short(&e)))
 }
 
 /// `owner/repo`, both parts in GitHub's alphabet, so they are safe in a URL path.
@@ -578,8 +537,9 @@ fn status_of(e: &octocrab::Error) -> Option<u16> {
     }
 }
 
-/// One warning line for a failed call: status and GitHub's message, or the transport error.
-fn describe(e: &octocrab::Error, action: Action) -> String {
+/// The error of a failed call: status and GitHub's message, or the transport error.
+fn describe(e: &octocrab::Error, action: Action) -> GithubError {
+    let action = action.to_string();
     match e {
         octocrab::Error::GitHub { source, .. } => {
             let message = source.message.lines().next().unwrap_or_default().trim();
@@ -589,19 +549,22 @@ fn describe(e: &octocrab::Error, action: Action) -> String {
                     .to_ascii_lowercase()
                     .contains("resource not accessible by integration")
             {
-                format!(
-                    "PR comment not written: the token cannot comment here ({action}: GitHub \
-                     answered 403 {message}). A pull request from a fork gets a read-only token; \
-                     otherwise grant the workflow `pull-requests: write`"
-                )
+                GithubError::ReadOnlyToken {
+                    action,
+                    message: message.to_owned(),
+                }
             } else {
-                format!("PR comment not written: {action}: GitHub answered {status}: {message}")
+                GithubError::Answered {
+                    action,
+                    status: status.to_string(),
+                    message: message.to_owned(),
+                }
             }
         }
-        other => format!(
-            "PR comment not written: {action}: cannot reach GitHub: {}",
-            short(other)
-        ),
+        other => GithubError::Unreachable {
+            action,
+            reason: short(other),
+        },
     }
 }
 

@@ -13,7 +13,7 @@ use super::{FunctionReport, Report, TestResult};
 use crate::types::Stage;
 
 /// Largest comment body GitHub accepts.
-pub const MAX_COMMENT_CHARS: usize = 65_536;
+pub const MAX_PR_COMMENT_CHARS: usize = 65_536;
 
 /// At most this many `diff` lines are shown per failing test.
 const MAX_DIFF_LINES: usize = 20;
@@ -27,7 +27,7 @@ pub fn marker(target: &str) -> String {
 
 /// Renders the comment body for `target` (function name or `manifest:PATH`).
 ///
-/// The marker is always the first line and the result never exceeds [`MAX_COMMENT_CHARS`]
+/// The marker is always the first line and the result never exceeds [`MAX_PR_COMMENT_CHARS`]
 /// bytes (so also characters): sections that do not fit are dropped with a note.
 pub fn render(target: &str, report: &Report) -> String {
     let head = format!("{}\n{}\n\n", marker(target), heading(report));
@@ -73,7 +73,7 @@ fn heading(report: &Report) -> String {
         format!(
             "### {} CloudFront Function {} {}",
             icon(f.succeeded()),
-            code(&f.name),
+            code(f.name.as_str()),
             outcome(f)
         )
     } else {
@@ -105,7 +105,7 @@ fn functions_table(report: &Report) -> Vec<String> {
         let passed = f.test_results.iter().filter(|t| t.passed).count();
         parts.push(format!(
             "| {} | {} | {} | {} | {} | {} | {} | {}/{} | {} |\n",
-            code_cell(&f.name),
+            code_cell(f.name.as_str()),
             icon(f.succeeded()),
             f.stage.as_str(),
             opt_code_cell(f.etag.as_deref()),
@@ -126,7 +126,7 @@ fn function_section(f: &FunctionReport) -> Vec<String> {
     let mut head = format!(
         "#### {} {} {}\n\n",
         icon(f.succeeded()),
-        code(&f.name),
+        code(f.name.as_str()),
         outcome(f)
     );
     if let Some(arn) = &f.function_arn {
@@ -140,7 +140,7 @@ fn function_section(f: &FunctionReport) -> Vec<String> {
 /// The key/value table for a single-function run.
 fn function_details_table(f: &FunctionReport) -> Vec<String> {
     let mut t = String::from("| | |\n|---|---|\n");
-    let _ = writeln!(t, "| Function | {} |", code_cell(&f.name));
+    let _ = writeln!(t, "| Function | {} |", code_cell(f.name.as_str()));
     let _ = writeln!(t, "| Stage | {} |", f.stage.as_str());
     if let Some(arn) = &f.function_arn {
         let _ = writeln!(t, "| {} | {} |", arn_label(f), code_cell(arn));
@@ -236,10 +236,10 @@ fn footer(report: &Report) -> String {
     format!("<sub>{}</sub>\n", items.join(" · "))
 }
 
-/// Joins head, as many parts as fit, and footer, within [`MAX_COMMENT_CHARS`].
+/// Joins head, as many parts as fit, and footer, within [`MAX_PR_COMMENT_CHARS`].
 fn assemble(head: String, parts: Vec<String>, footer: String, run_url: Option<&str>) -> String {
     let total: usize = head.len() + parts.iter().map(String::len).sum::<usize>() + footer.len();
-    if total <= MAX_COMMENT_CHARS {
+    if total <= MAX_PR_COMMENT_CHARS {
         let mut out = head;
         parts.iter().for_each(|p| out.push_str(p));
         out.push_str(&footer);
@@ -256,12 +256,12 @@ fn assemble(head: String, parts: Vec<String>, footer: String, run_url: Option<&s
     // Sized for the largest count so the note never grows after the budget is fixed.
     let note_for = |omitted: usize| {
         format!(
-            "\n> [!NOTE]\n> Truncated: {omitted} more {} did not fit in GitHub's {MAX_COMMENT_CHARS}-character comment limit{see}.\n\n",
+            "\n> [!NOTE]\n> Truncated: {omitted} more {} did not fit in GitHub's {MAX_PR_COMMENT_CHARS}-character comment limit{see}.\n\n",
             plural(omitted, "section", "sections")
         )
     };
-    let budget =
-        MAX_COMMENT_CHARS.saturating_sub(head.len() + footer.len() + note_for(parts.len()).len());
+    let budget = MAX_PR_COMMENT_CHARS
+        .saturating_sub(head.len() + footer.len() + note_for(parts.len()).len());
     let mut out = head;
     let mut used = 0;
     let mut kept = 0;
@@ -280,11 +280,11 @@ fn assemble(head: String, parts: Vec<String>, footer: String, run_url: Option<&s
 
 /// Last resort when even head and footer are too long: cut at a char boundary, add a note.
 fn truncate_keeping_marker(body: String) -> String {
-    if body.len() <= MAX_COMMENT_CHARS {
+    if body.len() <= MAX_PR_COMMENT_CHARS {
         return body;
     }
     const NOTE: &str = "\n\n… (truncated to fit GitHub's comment limit)\n";
-    let mut end = MAX_COMMENT_CHARS - NOTE.len();
+    let mut end = MAX_PR_COMMENT_CHARS - NOTE.len();
     while !body.is_char_boundary(end) {
         end -= 1;
     }
@@ -344,6 +344,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::types::FunctionStatus;
 
     fn test(name: &str, passed: bool, cu: Option<u32>) -> TestResult {
         TestResult {
@@ -359,11 +360,11 @@ mod tests {
 
     fn function(name: &str) -> FunctionReport {
         FunctionReport {
-            name: name.to_owned(),
+            name: name.parse().unwrap(),
             function_arn: Some(format!("arn:aws:cloudfront::123456789012:function/{name}")),
             stage: Stage::Live,
-            etag: Some("E2QWRUHAPOMQZL".to_owned()),
-            status: Some("UNASSOCIATED".to_owned()),
+            etag: Some("E2QWRUHAPOMQZL".parse().unwrap()),
+            status: Some(FunctionStatus::Unassociated),
             published: true,
             changed: true,
             compute_utilization: Some(17),
@@ -512,7 +513,7 @@ mod tests {
     fn pipes_and_newlines_in_cells_do_not_break_the_table() {
         let mut f = function("f");
         f.test_results = vec![test("a|b\nc", true, Some(1))];
-        f.status = Some("weird|status".to_owned());
+        f.status = Some(FunctionStatus::from_api("weird|status"));
         let body = render("f", &report(vec![f]));
         let rows = table_rows(&body, "| Test |");
         assert_eq!(rows, vec!["| a\\|b<br>c | ✅ | 1 |"]);
@@ -575,7 +576,7 @@ mod tests {
             })
             .collect();
         let body = render("f", &report(vec![f]));
-        assert!(body.len() <= MAX_COMMENT_CHARS, "{}", body.len());
+        assert!(body.len() <= MAX_PR_COMMENT_CHARS, "{}", body.len());
         assert!(body.starts_with("<!-- cloudfront-publish:f -->\n"));
         assert!(body.contains("Truncated: "));
         assert!(body.contains("Commit `0123456`"));
@@ -584,9 +585,9 @@ mod tests {
 
     #[test]
     fn last_resort_truncation_cuts_on_a_char_boundary() {
-        let body = format!("{}\n{}", marker("f"), "é".repeat(MAX_COMMENT_CHARS));
+        let body = format!("{}\n{}", marker("f"), "é".repeat(MAX_PR_COMMENT_CHARS));
         let out = truncate_keeping_marker(body);
-        assert!(out.len() <= MAX_COMMENT_CHARS);
+        assert!(out.len() <= MAX_PR_COMMENT_CHARS);
         assert!(out.starts_with(&marker("f")));
         assert!(out.ends_with("(truncated to fit GitHub's comment limit)\n"));
     }

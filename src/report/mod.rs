@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::types::Stage;
+use crate::types::{Etag, FunctionName, FunctionStatus, Stage};
 
 /// One test case's result, as the `test-results` output lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -39,16 +39,19 @@ pub struct TestResult {
 #[serde(rename_all = "kebab-case")]
 pub struct FunctionReport {
     /// Function name.
-    pub name: String,
+    #[serde(serialize_with = "ser_display")]
+    pub name: FunctionName,
     /// The function's ARN (same for both stages), when known.
     pub function_arn: Option<String>,
     /// `LIVE` after a publish (or when LIVE already held this code), else `DEVELOPMENT`.
     #[serde(serialize_with = "ser_stage")]
     pub stage: Stage,
     /// ETag of that stage, as DescribeFunction returns it.
-    pub etag: Option<String>,
+    #[serde(serialize_with = "ser_opt_display")]
+    pub etag: Option<Etag>,
     /// FunctionMetadata.Status of that stage (UNPUBLISHED / UNASSOCIATED / DEPLOYED).
-    pub status: Option<String>,
+    #[serde(serialize_with = "ser_opt_display")]
+    pub status: Option<FunctionStatus>,
     /// True when PublishFunction succeeded in this run.
     pub published: bool,
     /// True when code or config was created or updated in this run.
@@ -75,6 +78,20 @@ pub struct FunctionReport {
 
 fn ser_stage<S: serde::Serializer>(stage: &Stage, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(stage.as_str())
+}
+
+fn ser_display<T: std::fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+fn ser_opt_display<T: std::fmt::Display, S: serde::Serializer>(
+    v: &Option<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.collect_str(v),
+        None => s.serialize_none(),
+    }
 }
 
 impl FunctionReport {

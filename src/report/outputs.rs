@@ -14,8 +14,8 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
         (None, [f]) => vec![
             ("function-arn", f.function_arn.clone().unwrap_or_default()),
             ("stage", f.stage.as_str().to_owned()),
-            ("etag", f.etag.clone().unwrap_or_default()),
-            ("status", f.status.clone().unwrap_or_default()),
+            ("etag", f.etag.as_deref().unwrap_or_default().to_owned()),
+            ("status", f.status.as_deref().unwrap_or_default().to_owned()),
             ("published", f.published.to_string()),
             ("changed", f.changed.to_string()),
             (

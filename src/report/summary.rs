@@ -14,7 +14,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {:.1}s |",
-            code_cell(&f.name),
+            code_cell(f.name.as_str()),
             if f.succeeded() { "✅" } else { "❌" },
             f.stage,
             code_cell(f.etag.as_deref().unwrap_or("-")),
@@ -27,7 +27,7 @@ pub fn render(report: &Report) -> String {
         );
     }
     for f in &report.functions {
-        let _ = writeln!(s, "\n### {}\n", code_cell(&f.name));
+        let _ = writeln!(s, "\n### {}\n", code_cell(f.name.as_str()));
         if let Some(arn) = &f.function_arn {
             let _ = writeln!(s, "ARN: {}\n", code_cell(arn));
         }
@@ -77,10 +77,10 @@ mod tests {
     #[test]
     fn user_text_cannot_break_the_tables() {
         let f = FunctionReport {
-            name: "site".to_owned(),
+            name: "site".parse().unwrap(),
             function_arn: None,
             stage: Stage::Development,
-            etag: Some("E1".to_owned()),
+            etag: Some("E1".parse().unwrap()),
             status: None,
             published: false,
             changed: true,
