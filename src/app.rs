@@ -71,8 +71,21 @@ pub enum AppError {
     Demo(#[from] DemoError),
 }
 
+/// Exit code of the bare command outside GitHub Actions (a usage error, as for other CLIs).
+const USAGE_EXIT: u8 = 2;
+
 async fn dispatch(cli: Cli) -> ExitCode {
-    let (style, result) = match cli.command.unwrap_or(Cmd::Action) {
+    let command = match cli.command {
+        Some(c) => c,
+        None if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| !v.is_empty()) => Cmd::Action,
+        None => {
+            let inputs_set =
+                std::env::vars_os().any(|(k, _)| k.to_string_lossy().starts_with("INPUT_"));
+            eprint!("{}", crate::cli::bare_usage(inputs_set));
+            return ExitCode::from(USAGE_EXIT);
+        }
+    };
+    let (style, result) = match command {
         Cmd::Action => {
             let env = |k: &str| std::env::var(k).ok();
             let raw = RawInputs::from_env(&env);

@@ -18,13 +18,43 @@ use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::report::{Report, outputs, summary};
 
+/// What no command does, for `--help` and the bare command's usage.
+const NO_COMMAND: &str = "Without a command: in GitHub Actions (GITHUB_ACTIONS is set) cloudfront-publish runs as the \
+action, like `cloudfront-publish action`; anywhere else it prints a short usage and exits 2.";
+
 /// cloudfront-publish: test CloudFront Functions and publish exactly the version that was tested.
 #[derive(Debug, Parser)]
-#[command(name = "cloudfront-publish", version, about, long_about = None)]
+#[command(name = "cloudfront-publish", version, about, long_about = None, after_help = NO_COMMAND)]
 pub struct Cli {
-    /// What to do; without one, run as a GitHub Action (reads INPUT_* variables).
+    /// What to do; without one, see below.
     #[command(subcommand)]
     pub command: Option<Cmd>,
+}
+
+/// The bare command outside GitHub Actions: the commands and where to read more, never workflow
+/// commands. `inputs_set` adds a pointer to `action` for `INPUT_*` variables given without
+/// `GITHUB_ACTIONS` (e.g. `docker run -e INPUT_…`).
+pub fn bare_usage(inputs_set: bool) -> String {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let mut s = format!(
+        "cloudfront-publish {}: test CloudFront Functions and publish exactly the version that was tested.\n\nUsage: cloudfront-publish <COMMAND>\n\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    for sub in cmd.get_subcommands().filter(|c| c.get_name() != "help") {
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        s.push_str(&format!("  {:<9} {about}\n", sub.get_name()));
+    }
+    s.push_str(
+        "\nWithout a command it runs as the GitHub Action only when GITHUB_ACTIONS is set.\n\
+         Run `cloudfront-publish --help`, or `cloudfront-publish COMMAND --help`, for more.\n",
+    );
+    if inputs_set {
+        s.push_str(
+            "INPUT_* variables are set but GITHUB_ACTIONS is not: run `cloudfront-publish action` to use them.\n",
+        );
+    }
+    s
 }
 
 /// The subcommands.
