@@ -9,7 +9,7 @@ use clap::Parser;
 use crate::cli::{Cli, Cmd, Style, run_inputs};
 use crate::demo::DemoError;
 use crate::emulator::EmulatorError;
-use crate::inputs::{InputError, RawInputs};
+use crate::inputs::{InputError, RawInputs, unknown_input_warnings};
 use crate::localtest::TestCmdError;
 use crate::report::outputs;
 
@@ -88,6 +88,14 @@ async fn dispatch(cli: Cli) -> ExitCode {
     let (style, result) = match command {
         Cmd::Action => {
             let env = |k: &str| std::env::var(k).ok();
+            // Before validation: a misspelt input is often why a required one is missing.
+            let names = std::env::vars_os().filter_map(|(k, _)| k.into_string().ok());
+            for w in unknown_input_warnings(names) {
+                println!(
+                    "{}",
+                    outputs::annotation("warning", Some("unknown input"), &w)
+                );
+            }
             let raw = RawInputs::from_env(&env);
             let style = Style::Actions;
             (style, run_inputs(raw, style).await.map_err(AppError::from))
