@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::{Arg, ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
 
 use crate::aws::CloudFront;
 use crate::emulator::EmulatorArgs;
@@ -72,6 +72,9 @@ pub enum Cmd {
     Demo,
 }
 
+/// The input whose flag takes several values and repeats (test case files, globs, folders).
+const LIST_INPUT: &str = "test-events";
+
 /// `publish` flags: one `--kebab-case` flag per action input, generated from [`INPUTS`].
 #[derive(Debug, Clone, Default)]
 pub struct PublishArgs(pub RawInputs);
@@ -80,8 +83,10 @@ impl FromArgMatches for PublishArgs {
     fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
         let mut raw = RawInputs::default();
         for (name, _, _) in INPUTS {
-            if let Some(v) = m.get_one::<String>(name) {
-                raw.set(name, v.clone());
+            // Repeated or several values (an unquoted glob the shell expanded): one list, as the
+            // input's newline-separated form.
+            if let Some(values) = m.get_many::<String>(name) {
+                raw.set(name, values.cloned().collect::<Vec<_>>().join("\n"));
             }
         }
         Ok(Self(raw))
@@ -101,11 +106,12 @@ impl Args for PublishArgs {
                 format!("{help} [default: {default}]")
             };
             let arg = Arg::new(*name).long(*name).value_name("VALUE").help(help);
-            // The token is usually in the environment already; never echo it in help.
-            if *name == "github-token" {
-                arg.env("GITHUB_TOKEN").hide_env_values(true)
-            } else {
-                arg
+            match *name {
+                // The token is usually in the environment already; never echo it in help.
+                "github-token" => arg.env("GITHUB_TOKEN").hide_env_values(true),
+                // The same grammar as `test --event`: repeatable, several values per flag.
+                LIST_INPUT => arg.num_args(1..).action(ArgAction::Append),
+                _ => arg,
             }
         }))
     }

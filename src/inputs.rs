@@ -45,7 +45,7 @@ pub const INPUTS: &[(&str, &str, &str)] = &[
     (
         "test-events",
         "",
-        "newline/comma separated test case files or globs",
+        "test case files, quoted globs or folders (every .json/.yaml/.yml in it); newline- or comma-separated, repeatable",
     ),
     (
         "max-compute-utilization",
@@ -481,7 +481,7 @@ fn single_function(
         })?;
     }
     if let Some(v) = raw.opt("test-events") {
-        let tests = testcase::load_patterns(&split_list(&v), &ctx.workspace)
+        let tests = testcase::load_patterns(&split_list(&v), &ctx.workspace, "the workspace")
             .map_err(|e| InputError::input("test-events", e.0))?;
         fp = fp.with_tests(tests);
     }

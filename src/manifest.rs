@@ -125,7 +125,8 @@ fn function_plan(
             .map_err(|e| at("file", format!("{f}: {e}")))?;
     }
     if !entry.tests.is_empty() {
-        let tests = testcase::load_patterns(&entry.tests, base).map_err(|e| at("tests", e.0))?;
+        let tests = testcase::load_patterns(&entry.tests, base, "the manifest's folder")
+            .map_err(|e| at("tests", e.0))?;
         fp = fp.with_tests(tests);
     }
     Ok(fp)
