@@ -135,15 +135,19 @@ fn main() {
             }
         };
         println!("emulator bench: {requests} requests, {in_flight} in flight");
-        for (label, op) in [
-            ("DescribeFunction", Op::Describe),
-            ("TestFunction", Op::Test),
+        // "unpooled" is the embedded runtime before runtimes were reused, measured in the same run.
+        for (label, op, unpooled) in [
+            ("DescribeFunction", Op::Describe, false),
+            ("TestFunction (unpooled)", Op::Test, true),
+            ("TestFunction", Op::Test, false),
         ] {
+            cloudfront_publish::runtime::set_unpooled_for_benchmarks(unpooled);
             // One warm-up pass so connection set-up is not counted.
             measure(&client, &etag, op, in_flight * 4, in_flight).await;
             let rate = measure(&client, &etag, op, requests, in_flight).await;
-            println!("{label:>16}: {rate:>8.0} requests/s");
+            println!("{label:>24}: {rate:>8.0} requests/s");
         }
+        cloudfront_publish::runtime::set_unpooled_for_benchmarks(false);
         let _ = emu.shutdown().await;
     });
 }

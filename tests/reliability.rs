@@ -31,15 +31,15 @@ fn manifest_workspace(count: usize) -> tempfile::TempDir {
     ws
 }
 
-/// The largest number of distinct functions with a request in flight at one moment
-/// (intervals are half-open: a request that ended at `t` is not in flight at `t`).
+/// The largest number of distinct functions with a request in flight at one moment, from the
+/// log's arrival and completion positions (one counter, so no clock and no ties).
 fn max_functions_in_flight(log: &[serde_json::Value]) -> usize {
     let spans: Vec<(u64, u64, &str)> = log
         .iter()
         .filter_map(|l| {
             Some((
-                l["start_ms"].as_u64()?,
-                l["end_ms"].as_u64()?,
+                l["start_seq"].as_u64()?,
+                l["end_seq"].as_u64()?,
                 l["function"].as_str()?,
             ))
         })
@@ -61,7 +61,7 @@ fn max_functions_in_flight(log: &[serde_json::Value]) -> usize {
 #[test]
 fn in_flight_count_uses_half_open_intervals_per_function() {
     let entry =
-        |s: u64, e: u64, f: &str| serde_json::json!({"start_ms": s, "end_ms": e, "function": f});
+        |s: u64, e: u64, f: &str| serde_json::json!({"start_seq": s, "end_seq": e, "function": f});
     // a and b overlap; c starts exactly when a ends; a's two requests count once.
     let log = [
         entry(0, 10, "a"),

@@ -161,6 +161,7 @@ fn hmac_token_in_a_cookie_is_verified_with_base64url() {
         json!({}),
     );
     let out = run(TOKEN_CHECK_V2, Runtime::Js2, &bad);
+    assert_eq!(out.error, None);
     assert_eq!(out.output.unwrap()["response"]["statusCode"], 403);
 }
 

@@ -1,11 +1,10 @@
-//! The service's error answers: a code, its HTTP status and the `ErrorResponse` XML body.
+//! The service's error answers: a code, its HTTP status and a message, whatever the protocol.
 //!
-//! Codes and statuses follow the CloudFront 2020-05-31 API model, so each SDK raises its own
-//! exception class. Not for: deciding *when* an error applies (see `store` and `routes`).
+//! Codes and statuses follow the API models (CloudFront 2020-05-31, CloudFront KeyValueStore
+//! 2022-07-26), so each SDK raises its own exception class. Not for: deciding *when* an error
+//! applies (see `store`), or rendering it (REST-XML in `cloudfront::xml`, REST-JSON in `kvs`).
 
 use axum::http::StatusCode;
-
-use super::xml;
 
 /// One API error as the service reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,10 +139,5 @@ impl ApiError {
         } else {
             "Sender"
         }
-    }
-
-    /// The `ErrorResponse` XML body for this error.
-    pub fn to_xml(&self, request_id: &str) -> String {
-        xml::error_response(self.fault_type(), self.code, &self.message, request_id)
     }
 }

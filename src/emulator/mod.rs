@@ -1,21 +1,30 @@
-//! A local emulator of the CloudFront Functions API (2020-05-31, REST-XML) over an in-memory store.
+//! A local emulator of the CloudFront API (2020-05-31, REST-XML) over an in-memory store.
 //!
 //! Real AWS SDKs talk to it. TestFunction runs code in the embedded [`crate::runtime`]. It knows
 //! nothing of the pipeline: they meet only over HTTP. The CLI calls [`serve`]; the demo and tests
 //! call [`start`] and talk to [`Running::endpoint_url`].
+//!
+//! Layout, in request order: `server` (the one handler: route, auth, faults, latency, log) →
+//! an API module (`cloudfront` for REST-XML) → `store` (state and its rules). `wire`,
+//! `operation`, `errors` and `app` are the small shared pieces they all use.
 
+mod app;
+mod cloudfront;
 mod errors;
 mod faults;
+mod operation;
 mod reqlog;
-mod routes;
+mod server;
 mod store;
-mod xml;
+mod wire;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use faults::{LoseHow, LoseRule};
+pub use operation::Operation;
 pub use store::Store;
 
 /// Flags of `cloudfront-publish emulator`.
@@ -30,9 +39,20 @@ pub struct EmulatorArgs {
     /// Share of requests (0.0-1.0) answered with 503 ServiceUnavailable or 400 Throttling.
     #[arg(long, default_value_t = 0.0)]
     pub fault_rate: f64,
-    /// Seed for the fault injection.
+    /// Seed for the fault injection and the lost answers.
     #[arg(long, default_value_t = 0)]
     pub fault_seed: u64,
+    /// Share of successful writes (0.0-1.0) that are applied and then answered with 503
+    /// ServiceUnavailable or a dropped connection (seeded by --fault-seed).
+    #[arg(long, default_value_t = 0.0)]
+    pub lose_rate: f64,
+    /// Lose the answers of these writes after applying them: OPERATION[:503|:drop][:COUNT|:all],
+    /// comma-separated or repeated. OPERATION is CreateFunction, UpdateFunction,
+    /// PublishFunction, DeleteFunction (or `writes` for all); 503 (the default) answers
+    /// ServiceUnavailable, drop closes the connection; COUNT (default 1) loses the first COUNT
+    /// successful answers, `all` every one. E.g. `--lose CreateFunction,UpdateFunction:drop`.
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub lose: Vec<LoseRule>,
     /// Persist state to this JSON file and reload it at start.
     #[arg(long)]
     pub state: Option<PathBuf>,
@@ -58,8 +78,13 @@ pub struct Config {
     pub latency: Duration,
     /// Share of requests (0.0-1.0) answered with 503 ServiceUnavailable or 400 Throttling.
     pub fault_rate: f64,
-    /// Seed for the fault injection.
+    /// Seed for the fault injection and the lost answers.
     pub fault_seed: u64,
+    /// Share of successful writes (0.0-1.0) applied and then answered with 503 or a dropped
+    /// connection.
+    pub lose_rate: f64,
+    /// Writes whose answers are lost after they are applied (see [`LoseRule`]).
+    pub lose: Vec<LoseRule>,
     /// Persist state to this JSON file (atomically, after each change) and reload it at start.
     pub state_file: Option<PathBuf>,
     /// Account id used in ARNs (12 digits).
@@ -79,6 +104,8 @@ impl Default for Config {
             latency: Duration::ZERO,
             fault_rate: 0.0,
             fault_seed: 0,
+            lose_rate: 0.0,
+            lose: Vec::new(),
             state_file: None,
             account_id: "123456789012".to_owned(),
             request_log: None,
@@ -95,6 +122,8 @@ impl From<EmulatorArgs> for Config {
             latency: Duration::from_millis(args.latency_ms),
             fault_rate: args.fault_rate,
             fault_seed: args.fault_seed,
+            lose_rate: args.lose_rate,
+            lose: args.lose,
             state_file: args.state,
             account_id: args.account_id,
             request_log: args.request_log,
@@ -109,6 +138,22 @@ impl Config {
             return Err(EmulatorError(format!(
                 "--fault-rate {} is not between 0.0 and 1.0",
                 self.fault_rate
+            )));
+        }
+        if !(0.0..=1.0).contains(&self.lose_rate) {
+            return Err(EmulatorError(format!(
+                "--lose-rate {} is not between 0.0 and 1.0",
+                self.lose_rate
+            )));
+        }
+        if let Some(read) = self
+            .lose
+            .iter()
+            .filter_map(|rule| rule.operation)
+            .find(|op| !op.is_write())
+        {
+            return Err(EmulatorError(format!(
+                "--lose {read}: only the answers of writes can be lost"
             )));
         }
         if self.account_id.len() != 12 || !self.account_id.bytes().all(|b| b.is_ascii_digit()) {
@@ -126,7 +171,7 @@ impl Config {
 /// For the fuzz targets in `fuzz/`; not part of the API.
 #[doc(hidden)]
 pub fn fuzz_decode(path: &str, body: &[u8]) {
-    routes::decode_untrusted(path, body);
+    cloudfront::decode_untrusted(path, body);
 }
 
 /// A running emulator; dropping it stops the server too, [`Running::shutdown`] waits for that.
@@ -197,16 +242,18 @@ pub async fn start(config: Config) -> Result<Running, EmulatorError> {
         max_code_bytes: config.max_code_bytes,
         ..crate::runtime::Limits::default()
     };
-    let app = Arc::new(routes::App {
+    let app = Arc::new(app::App {
         store: store.clone(),
         account_id: config.account_id.clone(),
         latency: config.latency,
         faults: faults::Faults::new(config.fault_rate, config.fault_seed),
+        losses: faults::Losses::new(config.lose_rate, &config.lose, config.fault_seed),
+        events: std::sync::atomic::AtomicU64::new(0),
         log,
         max_code_bytes: config.max_code_bytes,
         limits,
     });
-    let router = axum::Router::new().fallback(routes::handle).with_state(app);
+    let router = axum::Router::new().fallback(server::handle).with_state(app);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, router).with_graceful_shutdown(async move {
         // Either an explicit stop or the `Running` handle being dropped ends the server.
@@ -283,5 +330,47 @@ impl Signals {
         {
             let _ = tokio::signal::ctrl_c().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser as _;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: EmulatorArgs,
+    }
+
+    #[test]
+    fn lose_rules_come_comma_separated_or_repeated_and_reads_are_refused() {
+        let cli = Cli::try_parse_from([
+            "emulator",
+            "--lose",
+            "CreateFunction,UpdateFunction:drop",
+            "--lose",
+            "PublishFunction:503:2",
+            "--lose-rate",
+            "0.25",
+        ])
+        .unwrap();
+        let config = Config::from(cli.args);
+        let rules: Vec<String> = config.lose.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            rules,
+            [
+                "CreateFunction:503:1",
+                "UpdateFunction:drop:1",
+                "PublishFunction:503:2"
+            ]
+        );
+        assert_eq!(config.lose_rate, 0.25);
+        let err = Cli::try_parse_from(["emulator", "--lose", "GetFunction"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("not a write"), "{err}");
     }
 }

@@ -1,5 +1,6 @@
-//! The request log: one JSON line per request with its start and end time, operation, function,
-//! status and error code, so tests can see which requests overlapped.
+//! The request log: one JSON line per request with its start and end (as times, and as positions
+//! in one counter of arrivals and completions), operation, function, status, error code and
+//! whether its answer was lost, so tests can see the order of requests and which overlapped.
 //!
 //! Not for: diagnostics (see `tracing`); it never holds bodies or credentials.
 
@@ -17,6 +18,11 @@ pub struct LogEntry<'a> {
     pub start_ms: u64,
     /// When the response was ready (after any added latency), in milliseconds since the Unix epoch.
     pub end_ms: u64,
+    /// Position of the arrival in the emulator's one counter of arrivals and completions.
+    pub start_seq: u64,
+    /// Position of the completion (the answer ready to send) in the same counter: request B
+    /// overlapped A exactly when `B.start_seq < A.end_seq` and `A.start_seq < B.end_seq`.
+    pub end_seq: u64,
     /// HTTP method.
     pub method: &'a str,
     /// Request path (no query).
@@ -29,6 +35,9 @@ pub struct LogEntry<'a> {
     pub status: u16,
     /// Error code of the answer; null on success.
     pub error_code: Option<&'a str>,
+    /// `503` or `drop` when the write was applied (`status` says how) and its answer then lost;
+    /// null when the client got the answer.
+    pub lost: Option<&'a str>,
 }
 
 /// An append-only JSON-lines file.

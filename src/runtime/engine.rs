@@ -1,6 +1,7 @@
-//! One invocation in QuickJS: builds a fresh runtime and context with the limits, installs the
-//! natives and the prelude, compiles the function (script or ES module), calls the handler, drives
-//! its promise, and turns every failure into a FunctionErrorMessage-like line.
+//! One invocation in QuickJS: a new context on the thread's runtime (see `pool`) with the limits,
+//! the natives and the prelude; the function compiled (script or ES module, from cached bytecode
+//! when this thread compiled it before); the handler called and its promise driven; every failure
+//! turned into a FunctionErrorMessage-like line (see `messages`).
 //!
 //! Not for: output shaping (see `normalize`) or syntax policy (see `syntax`).
 
@@ -10,21 +11,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use rquickjs::context::EvalOptions;
 use rquickjs::function::Opt;
-use rquickjs::loader::{BuiltinLoader, BuiltinResolver};
 use rquickjs::{
-    CatchResultExt, CaughtError, Context, Ctx, Exception, Function, Module, Object, Value,
-    WriteOptions,
+    CatchResultExt, Context, Ctx, Exception, Function, Module, Object, Value, WriteOptions,
 };
 
-use super::{Invocation, Outcome, hash, normalize, utilization};
+use super::messages::{self, INTERNAL_PREFIX, MEMORY_PREFIX, SOURCE_NAME};
+use super::pool::{self, Reuse};
+use super::{Invocation, Outcome, bytecode, hash, normalize, utilization};
 use crate::types::Runtime;
 
 const PRELUDE: &str = include_str!("prelude.js");
-
-/// Name under which the function's source is compiled (appears in stack traces).
-const SOURCE_NAME: &str = "function.js";
+const LIBRARY: &str = include_str!("library.js");
 
 /// Appended to the function so the driver finds `handler` in both scripts and modules.
 const HANDLER_HOOK: &str =
@@ -32,9 +30,6 @@ const HANDLER_HOOK: &str =
 
 /// Logs are cut at this many bytes in total, as the service truncates function logs at 10 KB.
 const MAX_LOG_BYTES: usize = 10 * 1024;
-
-/// Native stack the engine may use; below the 2 MiB of a spawned or blocking-pool thread.
-const MAX_STACK_BYTES: usize = 512 * 1024;
 
 #[derive(Default)]
 struct LogBuf {
@@ -65,68 +60,69 @@ struct Ended {
     elapsed: Duration,
 }
 
-/// Runs the invocation; `module` selects ES module compilation.
-pub fn execute(inv: &Invocation<'_>, module: bool) -> Outcome {
-    let logs = Rc::new(RefCell::new(LogBuf::default()));
-    let timed_out = Arc::new(AtomicBool::new(false));
-    let ended = run_engine(inv, module, &logs, &timed_out);
-    let logs = std::mem::take(&mut logs.borrow_mut().lines);
-    let timed_out = timed_out.load(Ordering::Relaxed);
-    match ended {
-        Ok(e) => {
-            let error = if timed_out {
-                Some(timeout_message(inv))
-            } else {
-                e.error
-            };
-            let compute_utilization = if timed_out {
-                100
-            } else {
-                utilization(e.elapsed)
-            };
-            Outcome {
-                output: if error.is_some() { None } else { e.output },
-                logs,
-                error,
-                compute_utilization,
-                elapsed: e.elapsed,
-            }
-        }
-        Err(msg) => Outcome {
+impl Ended {
+    fn failed(error: String, elapsed: Duration) -> Self {
+        Self {
             output: None,
-            logs,
-            error: Some(if timed_out { timeout_message(inv) } else { msg }),
-            compute_utilization: if timed_out { 100 } else { 0 },
-            elapsed: Duration::ZERO,
-        },
+            error: Some(error),
+            elapsed,
+        }
     }
 }
 
-fn timeout_message(inv: &Invocation<'_>) -> String {
-    format!(
-        "ExecutionTimeout: the function exceeded the maximum allowed compute time (stopped after {} ms; compute utilization over 100)",
-        inv.limits.time_budget.as_millis()
-    )
+/// Runs the invocation; `module` selects ES module compilation.
+pub fn execute(inv: &Invocation<'_>, module: bool, reuse: Reuse) -> Outcome {
+    let logs = Rc::new(RefCell::new(LogBuf::default()));
+    let timed_out = Arc::new(AtomicBool::new(false));
+    let ran = pool::with_runtime(reuse, |rt| {
+        let ended = run_engine(rt, inv, module, reuse, &logs, &timed_out);
+        let jobs_left = rt.is_job_pending();
+        let failed_inside = match &ended {
+            Ok(e) => e.error.as_deref().is_some_and(poisons),
+            Err(msg) => poisons(msg),
+        };
+        let reusable = !jobs_left && !failed_inside && !timed_out.load(Ordering::Relaxed);
+        (ended, reusable)
+    });
+    let ended =
+        ran.unwrap_or_else(|e| Err(format!("{INTERNAL_PREFIX} cannot start the engine: {e}")));
+    let logs = std::mem::take(&mut logs.borrow_mut().lines);
+    let timed_out = timed_out.load(Ordering::Relaxed);
+    let (output, error, elapsed) = match ended {
+        Ok(e) => (e.output, e.error, e.elapsed),
+        Err(msg) => (None, Some(msg), Duration::ZERO),
+    };
+    let error = if timed_out {
+        Some(messages::timeout_message(inv))
+    } else {
+        error
+    };
+    let compute_utilization = if timed_out { 100 } else { utilization(elapsed) };
+    Outcome {
+        output: if error.is_some() { None } else { output },
+        logs,
+        error,
+        compute_utilization,
+        elapsed,
+    }
 }
 
-fn memory_message(inv: &Invocation<'_>) -> String {
-    format!(
-        "MemoryLimitExceeded: the function ran out of memory (limit {} bytes)",
-        inv.limits.memory_bytes
-    )
+/// Failures after which the runtime is not trusted for the next invocation.
+fn poisons(error: &str) -> bool {
+    error.starts_with(MEMORY_PREFIX) || error.starts_with(INTERNAL_PREFIX)
 }
 
-/// Sets up the engine and runs; `Err` carries a ready error message for failures outside the handler.
+/// Sets the limits, builds the context and runs; `Err` carries a ready error message for
+/// failures outside the handler.
 fn run_engine(
+    rt: &rquickjs::Runtime,
     inv: &Invocation<'_>,
     module: bool,
+    reuse: Reuse,
     logs: &Rc<RefCell<LogBuf>>,
     timed_out: &Arc<AtomicBool>,
 ) -> Result<Ended, String> {
-    let internal = |what: &str, e: rquickjs::Error| format!("InternalError: {what}: {e}");
-    let rt = rquickjs::Runtime::new().map_err(|e| internal("cannot start the engine", e))?;
     rt.set_memory_limit(inv.limits.memory_bytes);
-    rt.set_max_stack_size(MAX_STACK_BYTES);
     let deadline = Instant::now() + inv.limits.time_budget;
     let flag = Arc::clone(timed_out);
     rt.set_interrupt_handler(Some(Box::new(move || {
@@ -137,164 +133,195 @@ fn run_engine(
             false
         }
     })));
-    if inv.runtime == Runtime::Js2 {
-        let names = ["cloudfront", "crypto", "querystring", "buffer"];
-        let mut resolver = BuiltinResolver::default();
-        let mut loader = BuiltinLoader::default();
-        for name in names {
-            resolver.add_module(name);
-            loader.add_module(name, builtin_module_source(name));
-        }
-        rt.set_loader(resolver, loader);
-    }
-    let ctx = Context::full(&rt).map_err(|e| internal("cannot create a context", e))?;
-    let event_json = inv.event.to_string();
-    let kvs_json = match inv.kvs {
-        Some(map) => serde_json::to_string(map).ok(),
-        None => None,
-    };
-
+    let ctx =
+        Context::full(rt).map_err(|e| messages::describe(inv, e, "cannot create a context"))?;
+    let kvs_json = inv.kvs.and_then(|map| serde_json::to_string(map).ok());
     ctx.with(|ctx| -> Result<Ended, String> {
+        bytecode::update_stack_top(&ctx);
         install_globals(&ctx, inv, kvs_json, logs)
-            .map_err(|e| describe(inv, e, "cannot install the environment"))?;
-        eval_prelude(&ctx).map_err(|e| caught_message(inv, e))?;
-
-        // Compile and run the top level of the function.
-        let mut source = String::with_capacity(inv.code.len() + HANDLER_HOOK.len());
-        source.push_str(inv.code);
-        source.push_str(HANDLER_HOOK);
-        if module {
-            let declared = Module::declare(ctx.clone(), SOURCE_NAME, source)
-                .catch(&ctx)
-                .map_err(|e| caught_message(inv, e))?;
-            let (_module, promise) = declared.eval().catch(&ctx).map_err(|e| caught_message(inv, e))?;
-            promise
-                .finish::<()>()
-                .catch(&ctx)
-                .map_err(|e| caught_message(inv, e))?;
-        } else {
-            let mut opts = EvalOptions::default();
-            opts.strict = true;
-            opts.filename = Some(SOURCE_NAME.to_owned());
-            ctx.eval_with_options::<(), _>(source, opts)
-                .catch(&ctx)
-                .map_err(|e| caught_message(inv, e))?;
-        }
-
-        // Call the handler and drive its promise to the end.
-        let invoke: Function = ctx
-            .globals()
-            .get("__cf_invoke")
-            .map_err(|e| internal("the driver is missing", e))?;
-        let started = CpuClock::start();
-        let called = invoke.call::<_, Object>((event_json,)).catch(&ctx);
-        let state = match called {
-            Ok(state) => state,
-            Err(e) => {
-                return Ok(Ended {
-                    output: None,
-                    error: Some(caught_message(inv, e)),
-                    elapsed: started.elapsed(),
-                });
-            }
-        };
-        while !state.get::<_, bool>("done").unwrap_or(true) {
-            if !ctx.execute_pending_job() {
-                break;
-            }
-        }
-        let elapsed = started.elapsed();
-        if !state.get::<_, bool>("done").unwrap_or(false) {
-            return Ok(Ended {
-                output: None,
-                error: Some(
-                    "The handler's promise never settled (it waits on something that never happens, and timers do not exist in CloudFront Functions)"
-                        .to_owned(),
-                ),
-                elapsed,
-            });
-        }
-        if state.get::<_, bool>("threw").unwrap_or(false) {
-            let err: Value = state.get("error").unwrap_or_else(|_| Value::new_undefined(ctx.clone()));
-            return Ok(Ended {
-                output: None,
-                error: Some(value_message(inv, &err)),
-                elapsed,
-            });
-        }
-        let json: Option<String> = state.get("json").unwrap_or(None);
-        let returned = match json {
-            None => None,
-            Some(text) => Some(serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
-                format!("InternalError: the function's result is not valid JSON: {e}")
-            })?),
-        };
-        match normalize::function_output(inv.event, returned.as_ref()) {
-            Ok(output) => Ok(Ended {
-                output: Some(output),
-                error: None,
-                elapsed,
-            }),
-            Err(msg) => Ok(Ended {
-                output: None,
-                error: Some(msg),
-                elapsed,
-            }),
-        }
+            .map_err(|e| messages::describe(inv, e, "cannot install the environment"))?;
+        run_prelude(&ctx, reuse).map_err(|e| messages::caught_message(inv, e))?;
+        load_function(&ctx, inv, module, reuse).map_err(|e| messages::caught_message(inv, e))?;
+        call_handler(&ctx, inv)
     })
 }
 
-/// The prelude compiled once per process: parsing it is most of the cost of a fresh context.
-fn prelude_bytecode() -> Option<&'static [u8]> {
-    static BYTECODE: OnceLock<Option<Vec<u8>>> = OnceLock::new();
-    BYTECODE
-        .get_or_init(|| {
-            let rt = rquickjs::Runtime::new().ok()?;
-            let ctx = Context::full(&rt).ok()?;
-            ctx.with(|ctx| {
-                Module::declare(ctx, "prelude.js", PRELUDE)
-                    .and_then(|m| m.write(WriteOptions::default()))
-                    .ok()
-            })
-        })
-        .as_deref()
-}
-
-/// Runs the prelude from the cached bytecode, or from source if it could not be compiled.
-fn eval_prelude<'js>(ctx: &Ctx<'js>) -> Result<(), CaughtError<'js>> {
-    match prelude_bytecode() {
-        Some(bytes) => {
-            // SAFETY: the bytes were written by `Module::write` of this same QuickJS build in this
-            // process, from our own source, which is what `Module::load` requires.
-            let module = unsafe { Module::load(ctx.clone(), bytes) }.catch(ctx)?;
-            let (_module, promise) = module.eval().catch(ctx)?;
-            promise.finish::<()>().catch(ctx)
-        }
-        None => ctx.eval::<(), _>(PRELUDE).catch(ctx),
+/// A context with the ECMAScript built-ins; without QuickJS's `performance` and `DOMException`,
+/// which are not in CloudFront Functions (and cost time to build in every context).
+fn new_context(rt: &rquickjs::Runtime, reuse: Reuse) -> rquickjs::Result<Context> {
+    if reuse == Reuse::Fresh {
+        // As before pooling.
+        return Context::full(rt);
     }
-}
-
-/// Source of the built-in ES modules: thin re-exports of what the prelude built.
-fn builtin_module_source(name: &str) -> String {
-    let base = format!("const m = globalThis.__cf_modules[{name:?}];\nexport default m;\n");
-    let named: &[&str] = match name {
-        "crypto" => &["createHash", "createHmac"],
-        "querystring" => &[
-            "parse",
-            "stringify",
-            "escape",
-            "unescape",
-            "decode",
-            "encode",
-        ],
-        "buffer" => &["Buffer"],
-        _ => &[],
+    use rquickjs::context::intrinsic::{
+        Date, Eval, Json, MapSet, Promise, Proxy, RegExp, RegExpCompiler, TypedArrays, WeakRef,
     };
-    let mut src = base;
-    for n in named {
-        src.push_str(&format!("export const {n} = m.{n};\n"));
+    Context::custom::<(
+        Date,
+        Eval,
+        RegExpCompiler,
+        RegExp,
+        Json,
+        Proxy,
+        MapSet,
+        TypedArrays,
+        Promise,
+        WeakRef,
+    )>(rt)
+}
+
+/// Bytecode of a script compiled once per process (the prelude and the library).
+fn process_bytecode(
+    ctx: &Ctx<'_>,
+    cell: &'static OnceLock<Vec<u8>>,
+    source: &str,
+    name: &str,
+) -> rquickjs::Result<&'static [u8]> {
+    if let Some(bytes) = cell.get() {
+        return Ok(bytes);
     }
-    src
+    let bytes = bytecode::compile_script(ctx, source, name, true)?;
+    Ok(cell.get_or_init(|| bytes))
+}
+
+fn run_prelude<'js>(ctx: &Ctx<'js>, reuse: Reuse) -> Result<(), rquickjs::CaughtError<'js>> {
+    static PRELUDE_BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    let bytes = process_bytecode(ctx, &PRELUDE_BYTES, PRELUDE, "prelude.js").catch(ctx)?;
+    bytecode::run_script(ctx, bytes).catch(ctx)?;
+    if reuse == Reuse::Fresh {
+        // The approach before pooling built the whole environment up front.
+        ctx.eval::<(), _>("void globalThis.__cf_modules.crypto;")
+            .catch(ctx)?;
+    }
+    Ok(())
+}
+
+std::thread_local! {
+    /// CPU time spent loading the library during the current handler call: building the
+    /// environment, which compute utilization does not count (it did not when it was built up front).
+    static LIBRARY_TIME: std::cell::Cell<Duration> = const { std::cell::Cell::new(Duration::ZERO) };
+}
+
+/// The library factory for the prelude's lazy names, loaded into the calling context.
+fn library<'js>(ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+    static LIBRARY_BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    let started = CpuClock::start();
+    let bytes = process_bytecode(&ctx, &LIBRARY_BYTES, LIBRARY, "library.js")?;
+    let factory = bytecode::run_script(&ctx, bytes);
+    LIBRARY_TIME.with(|t| t.set(t.get() + started.elapsed()));
+    factory
+}
+
+/// Compiles (or loads from this thread's cache) and runs the top level of the function.
+fn load_function<'js>(
+    ctx: &Ctx<'js>,
+    inv: &Invocation<'_>,
+    module: bool,
+    reuse: Reuse,
+) -> Result<(), rquickjs::CaughtError<'js>> {
+    let cached = match reuse {
+        Reuse::Pooled => pool::cached_code(module, inv.code),
+        Reuse::Fresh => None,
+    };
+    let fresh_bytes = |bytes: Vec<u8>| {
+        if reuse == Reuse::Pooled {
+            pool::cache_code(module, inv.code, bytes);
+        }
+    };
+    if module {
+        let declared = match &cached {
+            // SAFETY: the bytes were written by `Module::write` of this same engine build in this
+            // process, from the function's own source, which is what `Module::load` requires.
+            Some(bytes) => unsafe { Module::load(ctx.clone(), bytes) }.catch(ctx)?,
+            None => {
+                let declared =
+                    Module::declare(ctx.clone(), SOURCE_NAME, with_hook(inv.code)).catch(ctx)?;
+                fresh_bytes(declared.write(WriteOptions::default()).catch(ctx)?);
+                declared
+            }
+        };
+        let (_module, promise) = declared.eval().catch(ctx)?;
+        promise.finish::<()>().catch(ctx)
+    } else {
+        let bytes: Rc<[u8]> = match cached {
+            Some(bytes) => bytes,
+            None => {
+                let bytes = bytecode::compile_script(ctx, &with_hook(inv.code), SOURCE_NAME, false)
+                    .catch(ctx)?;
+                let shared: Rc<[u8]> = bytes.as_slice().into();
+                fresh_bytes(bytes);
+                shared
+            }
+        };
+        bytecode::run_script(ctx, &bytes).catch(ctx).map(|_| ())
+    }
+}
+
+fn with_hook(code: &str) -> String {
+    let mut source = String::with_capacity(code.len() + HANDLER_HOOK.len());
+    source.push_str(code);
+    source.push_str(HANDLER_HOOK);
+    source
+}
+
+/// Calls the handler, drives its promise to the end and normalizes what it returned.
+fn call_handler(ctx: &Ctx<'_>, inv: &Invocation<'_>) -> Result<Ended, String> {
+    let invoke: Function = ctx
+        .globals()
+        .get("__cf_invoke")
+        .map_err(|e| format!("{INTERNAL_PREFIX} the driver is missing: {e}"))?;
+    let event_json = inv.event.to_string();
+    LIBRARY_TIME.with(|t| t.set(Duration::ZERO));
+    let started = CpuClock::start();
+    let state = match invoke.call::<_, Object>((event_json,)).catch(ctx) {
+        Ok(state) => state,
+        Err(e) => {
+            return Ok(Ended::failed(
+                messages::caught_message(inv, e),
+                started.elapsed(),
+            ));
+        }
+    };
+    while !state.get::<_, bool>("done").unwrap_or(true) {
+        if !ctx.execute_pending_job() {
+            break;
+        }
+    }
+    let elapsed = started
+        .elapsed()
+        .saturating_sub(LIBRARY_TIME.with(|t| t.get()));
+    if !state.get::<_, bool>("done").unwrap_or(false) {
+        return Ok(Ended::failed(
+            "The handler's promise never settled (it waits on something that never happens, and timers do not exist in CloudFront Functions)"
+                .to_owned(),
+            elapsed,
+        ));
+    }
+    if state.get::<_, bool>("threw").unwrap_or(false) {
+        let err: Value = state
+            .get("error")
+            .unwrap_or_else(|_| Value::new_undefined(ctx.clone()));
+        return Ok(Ended::failed(messages::value_message(inv, &err), elapsed));
+    }
+    let json: Option<String> = state.get("json").unwrap_or(None);
+    let returned = match json {
+        None => None,
+        Some(text) => Some(
+            serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
+                format!("{INTERNAL_PREFIX} the function's result is not valid JSON: {e}")
+            })?,
+        ),
+    };
+    Ok(
+        match normalize::function_output(inv.event, returned.as_ref()) {
+            Ok(output) => Ended {
+                output: Some(output),
+                error: None,
+                elapsed,
+            },
+            Err(e) => Ended::failed(e.to_string(), elapsed),
+        },
+    )
 }
 
 fn install_globals<'js>(
@@ -313,6 +340,7 @@ fn install_globals<'js>(
             sink.borrow_mut().push(line);
         })?,
     )?;
+    g.set("__cf_native_library", Function::new(ctx.clone(), library)?)?;
     g.set(
         "__cf_native_hash",
         Function::new(
@@ -336,93 +364,6 @@ fn install_globals<'js>(
         )?,
     )?;
     Ok(())
-}
-
-/// Message for an error that is not a JavaScript exception value.
-fn describe(inv: &Invocation<'_>, e: rquickjs::Error, what: &str) -> String {
-    if matches!(e, rquickjs::Error::Allocation) {
-        return memory_message(inv);
-    }
-    format!("InternalError: {what}: {e}")
-}
-
-/// FunctionErrorMessage for a caught error.
-fn caught_message(inv: &Invocation<'_>, e: CaughtError<'_>) -> String {
-    match e {
-        CaughtError::Exception(ex) => exception_message(inv, &ex),
-        CaughtError::Value(v) => value_message(inv, &v),
-        CaughtError::Error(rquickjs::Error::Allocation) => memory_message(inv),
-        CaughtError::Error(rquickjs::Error::WouldBlock) => {
-            "The function's top level awaits something that never settles".to_owned()
-        }
-        CaughtError::Error(other) => {
-            let text = other.to_string();
-            if text.contains("out of memory") {
-                memory_message(inv)
-            } else {
-                format!("Error: {text}")
-            }
-        }
-    }
-}
-
-fn exception_message(inv: &Invocation<'_>, ex: &Exception<'_>) -> String {
-    let obj = ex.as_object();
-    let name: String = obj
-        .get::<_, Option<String>>("name")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "Error".to_owned());
-    let message = ex.message().unwrap_or_default();
-    if message.contains("out of memory") {
-        return memory_message(inv);
-    }
-    if name == "SyntaxError" {
-        // The engine reports where; keep the position, it is what the user needs to fix it.
-        let at = ex
-            .stack()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.contains(SOURCE_NAME))
-                    .map(|l| l.trim().to_owned())
-            })
-            .map(|l| format!(" ({l})"))
-            .unwrap_or_default();
-        return format!("SyntaxError: {message}{at}");
-    }
-    if message.is_empty() {
-        name
-    } else {
-        format!("{name}: {message}")
-    }
-}
-
-fn value_message(inv: &Invocation<'_>, v: &Value<'_>) -> String {
-    if v.is_null() {
-        // QuickJS throws `null` when it cannot even allocate the "out of memory" error.
-        return format!("{} (or the function threw null)", memory_message(inv));
-    }
-    if let Some(obj) = v.as_object() {
-        if let Some(ex) = Exception::from_object(obj.clone()) {
-            return exception_message(inv, &ex);
-        }
-        let name: Option<String> = obj.get("name").ok().flatten();
-        let message: Option<String> = obj.get("message").ok().flatten();
-        if let Some(message) = message {
-            return format!("{}: {message}", name.unwrap_or_else(|| "Error".to_owned()));
-        }
-    }
-    if let Some(s) = v.as_string().and_then(|s| s.to_string().ok()) {
-        return format!("Uncaught {s}");
-    }
-    let text = v
-        .ctx()
-        .json_stringify(v.clone())
-        .ok()
-        .flatten()
-        .and_then(|s| s.to_string().ok())
-        .unwrap_or_else(|| "a non-error value".to_owned());
-    format!("Uncaught {text}")
 }
 
 /// Measures the calling thread's CPU time, so that compute utilization does not count time the
@@ -462,4 +403,76 @@ fn thread_cpu_time() -> Option<Duration> {
 #[cfg(not(unix))]
 fn thread_cpu_time() -> Option<Duration> {
     None
+}
+
+/// A syntax error as the engine reports it: message and, when it gives one, 1-based position.
+pub struct CompileError {
+    pub message: String,
+    pub position: Option<(usize, usize)>,
+}
+
+/// Compiles the function (script, or ES module when `module`) in a new context without running
+/// any of it.
+pub fn compile_only(code: &str, module: bool, limits: &super::Limits) -> Result<(), CompileError> {
+    let internal = |e: rquickjs::Error| CompileError {
+        message: format!("{INTERNAL_PREFIX} cannot start the engine: {e}"),
+        position: None,
+    };
+    let ran = pool::with_runtime(Reuse::Pooled, |rt| {
+        rt.set_memory_limit(limits.memory_bytes);
+        let deadline = Instant::now() + limits.time_budget;
+        rt.set_interrupt_handler(Some(Box::new(move || Instant::now() >= deadline)));
+        let result = new_context(rt, Reuse::Pooled)
+            .map_err(internal)
+            .and_then(|ctx| {
+                ctx.with(|ctx| {
+                    bytecode::update_stack_top(&ctx);
+                    let compiled = if module {
+                        Module::declare(ctx.clone(), SOURCE_NAME, code)
+                            .map(|_| ())
+                            .catch(&ctx)
+                    } else {
+                        bytecode::compile_script(&ctx, code, SOURCE_NAME, false)
+                            .map(|_| ())
+                            .catch(&ctx)
+                    };
+                    compiled.map_err(|e| compile_error(e))
+                })
+            });
+        let reusable = result
+            .as_ref()
+            .err()
+            .is_none_or(|e| !e.message.starts_with(INTERNAL_PREFIX));
+        (result, reusable && !rt.is_job_pending())
+    });
+    ran.map_err(internal)?
+}
+
+fn compile_error(e: rquickjs::CaughtError<'_>) -> CompileError {
+    match e {
+        rquickjs::CaughtError::Exception(ex) => {
+            let position = ex.stack().and_then(|stack| stack_position(&stack));
+            CompileError {
+                message: ex.message().unwrap_or_default(),
+                position,
+            }
+        }
+        other => CompileError {
+            message: other.to_string(),
+            position: None,
+        },
+    }
+}
+
+/// `function.js:LINE:COLUMN` from an engine stack trace.
+fn stack_position(stack: &str) -> Option<(usize, usize)> {
+    let at = stack.find(SOURCE_NAME)? + SOURCE_NAME.len();
+    let mut parts = stack[at..].strip_prefix(':')?.splitn(3, ':');
+    let line = parts.next()?.parse().ok()?;
+    let column: String = parts
+        .next()?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    Some((line, column.parse().ok()?))
 }

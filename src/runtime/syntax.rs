@@ -9,12 +9,13 @@
 //! accepts them where the service would not. When the scanner cannot follow a source (an
 //! unterminated literal), it stays silent and the engine reports the syntax error.
 
-/// One significant token: its text and 1-based line.
+/// One significant token: its text, 1-based line and byte offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Token<'a> {
     kind: Kind,
     text: &'a str,
     line: usize,
+    start: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,214 +53,247 @@ const FORBIDDEN_IN_V1: &[&str] = &[
 pub struct ScanError {
     /// The message without the `SyntaxError: ` prefix.
     pub message: String,
+    /// 1-based line of the offending token.
+    pub line: usize,
+    /// 1-based column (in characters) of the offending token.
+    pub column: usize,
+}
+
+/// The scanner's state while it walks the source once.
+struct Scanner<'a> {
+    src: &'a str,
+    bytes: &'a [u8],
+    i: usize,
+    line: usize,
+    tokens: Vec<Token<'a>>,
+    /// Brace depth per open template substitution, so `}` knows when it closes `${`.
+    template_stack: Vec<usize>,
+    depth: usize,
 }
 
 fn tokenize(src: &str) -> Result<Vec<Token<'_>>, ScanError> {
-    let bytes = src.as_bytes();
-    let mut tokens: Vec<Token<'_>> = Vec::new();
-    let mut i = 0;
-    let mut line = 1;
-    // Brace depth per open template substitution, so `}` knows when it closes `${`.
-    let mut template_stack: Vec<usize> = Vec::new();
-    let mut depth = 0usize;
-
-    while i < bytes.len() {
-        let c = bytes[i];
+    let mut s = Scanner {
+        src,
+        bytes: src.as_bytes(),
+        i: 0,
+        line: 1,
+        tokens: Vec::new(),
+        template_stack: Vec::new(),
+        depth: 0,
+    };
+    while s.i < s.bytes.len() {
+        let c = s.bytes[s.i];
+        let next = s.bytes.get(s.i + 1).copied();
         match c {
             b'\n' => {
-                line += 1;
-                i += 1;
+                s.line += 1;
+                s.i += 1;
             }
-            b' ' | b'\t' | b'\r' => i += 1,
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let start_line = line;
-                i += 2;
-                loop {
-                    if i + 1 >= bytes.len() {
-                        return Err(ScanError {
-                            message: format!("unterminated comment (line {start_line})"),
-                        });
-                    }
-                    if bytes[i] == b'*' && bytes[i + 1] == b'/' {
-                        i += 2;
-                        break;
-                    }
-                    if bytes[i] == b'\n' {
-                        line += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'\'' | b'"' => {
-                let start = i;
-                let start_line = line;
-                i += 1;
-                loop {
-                    match bytes.get(i) {
-                        None | Some(b'\n') => {
-                            return Err(ScanError {
-                                message: format!("unterminated string literal (line {start_line})"),
-                            });
-                        }
-                        Some(b'\\') => {
-                            if bytes.get(i + 1) == Some(&b'\n') {
-                                line += 1;
-                            }
-                            i += 2;
-                        }
-                        Some(&q) if q == c => {
-                            i += 1;
-                            break;
-                        }
-                        Some(_) => i += 1,
-                    }
-                }
-                tokens.push(Token {
-                    kind: Kind::Literal,
-                    text: &src[start..i],
-                    line: start_line,
-                });
-            }
+            b' ' | b'\t' | b'\r' => s.i += 1,
+            b'/' if next == Some(b'/') => s.line_comment(),
+            b'/' if next == Some(b'*') => s.block_comment()?,
+            b'\'' | b'"' => s.string(c)?,
             // A template starts, or a `${...}` substitution ends and its template continues.
-            c @ (b'`' | b'}') if c == b'`' || template_stack.last() == Some(&depth) => {
-                if c == b'}' {
-                    template_stack.pop();
-                }
-                let start_line = line;
-                i += 1;
-                i = scan_template(bytes, i, &mut line, start_line)?;
-                if bytes.get(i.wrapping_sub(2)..i) == Some(b"${") {
-                    template_stack.push(depth);
-                } else {
-                    tokens.push(Token {
-                        kind: Kind::Literal,
-                        text: "`",
-                        line: start_line,
-                    });
-                }
-            }
-            b'/' if regex_allowed(tokens.last()) => {
-                let start = i;
-                let start_line = line;
-                i += 1;
-                let mut in_class = false;
-                loop {
-                    match bytes.get(i) {
-                        None | Some(b'\n') => {
-                            return Err(ScanError {
-                                message: format!(
-                                    "unterminated regular expression (line {start_line})"
-                                ),
-                            });
-                        }
-                        Some(b'\\') => i += 2,
-                        Some(b'[') => {
-                            in_class = true;
-                            i += 1;
-                        }
-                        Some(b']') => {
-                            in_class = false;
-                            i += 1;
-                        }
-                        Some(b'/') if !in_class => {
-                            i += 1;
-                            break;
-                        }
-                        Some(_) => i += 1,
-                    }
-                }
-                while i < bytes.len() && is_ident_byte(bytes[i]) {
-                    i += 1;
-                }
-                tokens.push(Token {
-                    kind: Kind::Literal,
-                    text: &src[start..i.min(src.len())],
-                    line: start_line,
-                });
-            }
-            _ if c.is_ascii_digit() => {
-                let start = i;
-                while i < bytes.len() && (is_ident_byte(bytes[i]) || bytes[i] == b'.') {
-                    i += 1;
-                }
-                tokens.push(Token {
-                    kind: Kind::Literal,
-                    text: &src[start..i],
-                    line,
-                });
-            }
-            _ if is_ident_byte(c) || c >= 0x80 => {
-                let start = i;
-                while i < bytes.len() && (is_ident_byte(bytes[i]) || bytes[i] >= 0x80) {
-                    i += 1;
-                }
-                tokens.push(Token {
-                    kind: Kind::Word,
-                    text: &src[start..i],
-                    line,
-                });
-            }
-            _ => {
-                let start = i;
-                // `...` and `=>` matter to nobody here, but `.` must stay its own token.
-                if bytes[i..].starts_with(b"...") {
-                    i += 3;
-                } else {
-                    match c {
-                        b'{' => depth += 1,
-                        b'}' => depth = depth.saturating_sub(1),
-                        _ => {}
-                    }
-                    i += 1;
-                }
-                tokens.push(Token {
-                    kind: Kind::Punct,
-                    text: &src[start..i],
-                    line,
-                });
-            }
+            b'`' => s.template(false)?,
+            b'}' if s.template_stack.last() == Some(&s.depth) => s.template(true)?,
+            b'/' if regex_allowed(s.tokens.last()) => s.regex()?,
+            _ if c.is_ascii_digit() => s.number(),
+            _ if is_ident_byte(c) || c >= 0x80 => s.word(),
+            _ => s.punct(c),
         }
     }
-    if !template_stack.is_empty() {
-        return Err(ScanError {
-            message: "unterminated template literal".to_owned(),
-        });
+    if !s.template_stack.is_empty() {
+        return Err(s.error("unterminated template literal", s.bytes.len()));
     }
-    Ok(tokens)
+    Ok(s.tokens)
 }
 
-/// Scans template text from `i` up to and including the closing backtick or a `${`.
-fn scan_template(
-    bytes: &[u8],
-    mut i: usize,
-    line: &mut usize,
-    start_line: usize,
-) -> Result<usize, ScanError> {
-    loop {
-        match bytes.get(i) {
-            None => {
-                return Err(ScanError {
-                    message: format!("unterminated template literal (line {start_line})"),
-                });
+impl<'a> Scanner<'a> {
+    fn error(&self, what: &str, at: usize) -> ScanError {
+        let (line, column) = position(self.src, at);
+        ScanError {
+            message: format!("{what} (line {line})"),
+            line,
+            column,
+        }
+    }
+
+    fn push(&mut self, kind: Kind, start: usize, line: usize) {
+        let text = &self.src[start..self.i.min(self.src.len())];
+        self.tokens.push(Token {
+            kind,
+            text,
+            line,
+            start,
+        });
+    }
+
+    fn line_comment(&mut self) {
+        while self.i < self.bytes.len() && self.bytes[self.i] != b'\n' {
+            self.i += 1;
+        }
+    }
+
+    fn block_comment(&mut self) -> Result<(), ScanError> {
+        let start = self.i;
+        self.i += 2;
+        loop {
+            if self.i + 1 >= self.bytes.len() {
+                return Err(self.error("unterminated comment", start));
             }
-            Some(b'\\') => {
+            if self.bytes[self.i] == b'*' && self.bytes[self.i + 1] == b'/' {
+                self.i += 2;
+                return Ok(());
+            }
+            if self.bytes[self.i] == b'\n' {
+                self.line += 1;
+            }
+            self.i += 1;
+        }
+    }
+
+    fn string(&mut self, quote: u8) -> Result<(), ScanError> {
+        let (start, line) = (self.i, self.line);
+        self.i += 1;
+        loop {
+            match self.bytes.get(self.i) {
+                None | Some(b'\n') => {
+                    return Err(self.error("unterminated string literal", start));
+                }
+                Some(b'\\') => {
+                    if self.bytes.get(self.i + 1) == Some(&b'\n') {
+                        self.line += 1;
+                    }
+                    self.i += 2;
+                }
+                Some(&q) if q == quote => {
+                    self.i += 1;
+                    break;
+                }
+                Some(_) => self.i += 1,
+            }
+        }
+        self.push(Kind::Literal, start, line);
+        Ok(())
+    }
+
+    /// Template text after a backtick, or after the `}` closing a substitution (`resumed`).
+    fn template(&mut self, resumed: bool) -> Result<(), ScanError> {
+        if resumed {
+            self.template_stack.pop();
+        }
+        let (start, line) = (self.i, self.line);
+        self.i = scan_template(self.bytes, self.i + 1, &mut self.line)
+            .ok_or_else(|| self.error("unterminated template literal", start))?;
+        if self.bytes.get(self.i.wrapping_sub(2)..self.i) == Some(b"${") {
+            self.template_stack.push(self.depth);
+        } else {
+            self.tokens.push(Token {
+                kind: Kind::Literal,
+                text: "`",
+                line,
+                start,
+            });
+        }
+        Ok(())
+    }
+
+    fn regex(&mut self) -> Result<(), ScanError> {
+        let (start, line) = (self.i, self.line);
+        self.i += 1;
+        let mut in_class = false;
+        loop {
+            match self.bytes.get(self.i) {
+                None | Some(b'\n') => {
+                    return Err(self.error("unterminated regular expression", start));
+                }
+                Some(b'\\') => self.i += 2,
+                Some(b'[') => {
+                    in_class = true;
+                    self.i += 1;
+                }
+                Some(b']') => {
+                    in_class = false;
+                    self.i += 1;
+                }
+                Some(b'/') if !in_class => {
+                    self.i += 1;
+                    break;
+                }
+                Some(_) => self.i += 1,
+            }
+        }
+        while self.i < self.bytes.len() && is_ident_byte(self.bytes[self.i]) {
+            self.i += 1;
+        }
+        self.push(Kind::Literal, start, line);
+        Ok(())
+    }
+
+    fn number(&mut self) {
+        let start = self.i;
+        while self.i < self.bytes.len()
+            && (is_ident_byte(self.bytes[self.i]) || self.bytes[self.i] == b'.')
+        {
+            self.i += 1;
+        }
+        self.push(Kind::Literal, start, self.line);
+    }
+
+    fn word(&mut self) {
+        let start = self.i;
+        while self.i < self.bytes.len()
+            && (is_ident_byte(self.bytes[self.i]) || self.bytes[self.i] >= 0x80)
+        {
+            self.i += 1;
+        }
+        self.push(Kind::Word, start, self.line);
+    }
+
+    fn punct(&mut self, c: u8) {
+        let start = self.i;
+        // `...` and `=>` matter to nobody here, but `.` must stay its own token.
+        if self.bytes[self.i..].starts_with(b"...") {
+            self.i += 3;
+        } else {
+            match c {
+                b'{' => self.depth += 1,
+                b'}' => self.depth = self.depth.saturating_sub(1),
+                _ => {}
+            }
+            self.i += 1;
+        }
+        self.push(Kind::Punct, start, self.line);
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `at`.
+fn position(src: &str, at: usize) -> (usize, usize) {
+    let at = at.min(src.len());
+    let before = src.get(..at).unwrap_or(src);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Scans template text from `i` up to and including the closing backtick or a `${`; `None` when
+/// the template does not end.
+fn scan_template(bytes: &[u8], mut i: usize, line: &mut usize) -> Option<usize> {
+    loop {
+        match bytes.get(i)? {
+            b'\\' => {
                 if bytes.get(i + 1) == Some(&b'\n') {
                     *line += 1;
                 }
                 i += 2;
             }
-            Some(b'`') => return Ok(i + 1),
-            Some(b'$') if bytes.get(i + 1) == Some(&b'{') => return Ok(i + 2),
-            Some(b'\n') => {
+            b'`' => return Some(i + 1),
+            b'$' if bytes.get(i + 1) == Some(&b'{') => return Some(i + 2),
+            b'\n' => {
                 *line += 1;
                 i += 1;
             }
-            Some(_) => i += 1,
+            _ => i += 1,
         }
     }
 }
@@ -317,23 +351,31 @@ pub fn check_v1(src: &str) -> Result<(), ScanError> {
             continue;
         }
         if FORBIDDEN_IN_V1.contains(&t.text) {
-            return Err(ScanError {
-                message: format!(
-                    "Token \"{}\" not supported in this version (line {}); cloudfront-js-1.0 is ES5.1 with a few extras, use cloudfront-js-2.0",
-                    t.text, t.line
-                ),
-            });
+            return Err(rejected(
+                src,
+                t,
+                "cloudfront-js-1.0 is ES5.1 with a few extras, use cloudfront-js-2.0",
+            ));
         }
-        if t.text == "function" && tokens.get(i + 1).is_some_and(|n| n.text == "*") {
-            return Err(ScanError {
-                message: format!(
-                    "Token \"*\" not supported in this version (line {}); generators need cloudfront-js-2.0",
-                    t.line
-                ),
-            });
+        if t.text == "function"
+            && let Some(star) = tokens.get(i + 1).filter(|n| n.text == "*")
+        {
+            return Err(rejected(src, star, "generators need cloudfront-js-2.0"));
         }
     }
     Ok(())
+}
+
+fn rejected(src: &str, t: &Token<'_>, why: &str) -> ScanError {
+    let (line, column) = position(src, t.start);
+    ScanError {
+        message: format!(
+            "Token \"{}\" not supported in this version (line {line}); {why}",
+            t.text
+        ),
+        line,
+        column,
+    }
 }
 
 #[cfg(test)]

@@ -1,14 +1,15 @@
 //! REST-XML wire formats of the Functions operations: request bodies in, response bodies out.
 //!
 //! Element names follow the 2020-05-31 API model (`locationName`s, `member` for log lists, blobs in
-//! base64, timestamps in ISO-8601). Not for: validation of values (see `routes`) or state.
+//! base64, timestamps in ISO-8601). Not for: validation of values (see `functions`) or state.
 
 use std::fmt::Write as _;
 
 use quick_xml::escape::escape;
 use serde::Deserialize;
 
-use super::store::StageView;
+use crate::emulator::errors::ApiError;
+use crate::emulator::store::StageView;
 
 /// The API's XML namespace.
 pub const NAMESPACE: &str = "http://cloudfront.amazonaws.com/doc/2020-05-31/";
@@ -151,6 +152,11 @@ pub fn test_result_document(view: &StageView, account_id: &str, result: &TestRes
     out
 }
 
+/// The `ErrorResponse` document of `err`.
+pub fn error_document(err: &ApiError, request_id: &str) -> String {
+    error_response(err.fault_type(), err.code, &err.message, request_id)
+}
+
 /// An `ErrorResponse` document.
 pub fn error_response(fault_type: &str, code: &str, message: &str, request_id: &str) -> String {
     let mut out = String::from(DECLARATION);
@@ -175,11 +181,11 @@ fn write_summary(out: &mut String, view: &StageView, account_id: &str, root: boo
     } else {
         out.push_str("<FunctionSummary>");
     }
-    text_el(out, "Name", &view.name);
-    text_el(out, "Status", &view.copy.status);
+    text_el(out, "Name", view.name.as_str());
+    text_el(out, "Status", view.copy.status.as_str());
     out.push_str("<FunctionConfig>");
     text_el(out, "Comment", &view.copy.comment);
-    text_el(out, "Runtime", &view.copy.runtime);
+    text_el(out, "Runtime", view.copy.runtime.as_str());
     if !view.copy.kvs_arns.is_empty() {
         out.push_str("<KeyValueStoreAssociations>");
         text_el(out, "Quantity", &view.copy.kvs_arns.len().to_string());
@@ -192,7 +198,11 @@ fn write_summary(out: &mut String, view: &StageView, account_id: &str, root: boo
         out.push_str("</Items></KeyValueStoreAssociations>");
     }
     out.push_str("</FunctionConfig><FunctionMetadata>");
-    text_el(out, "FunctionARN", &function_arn(account_id, &view.name));
+    text_el(
+        out,
+        "FunctionARN",
+        &function_arn(account_id, view.name.as_str()),
+    );
     text_el(out, "Stage", view.stage.as_str());
     text_el(out, "CreatedTime", &iso8601(view.created_ms));
     text_el(
@@ -203,7 +213,7 @@ fn write_summary(out: &mut String, view: &StageView, account_id: &str, root: boo
     out.push_str("</FunctionMetadata></FunctionSummary>");
 }
 
-fn text_el(out: &mut String, name: &str, text: &str) {
+pub fn text_el(out: &mut String, name: &str, text: &str) {
     let _ = write!(out, "<{name}>{}</{name}>", escape(text));
 }
 

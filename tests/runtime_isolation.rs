@@ -1,0 +1,214 @@
+//! Nothing of one invocation is visible to the next, although a thread reuses its engine: globals,
+//! prototypes, console output, key value store contents and memory limits, including after a
+//! function that ran out of time or memory. Each test runs its invocations in order on one thread,
+//! the way the emulator's workers and `test` do.
+
+use std::time::Duration;
+
+use cloudfront_publish::runtime::{self, Invocation, KeyValueStore, Limits, Outcome};
+use cloudfront_publish::types::Runtime;
+use serde_json::{Value, json};
+
+fn event() -> Value {
+    json!({"version": "1.0", "context": {"eventType": "viewer-request"},
+           "request": {"method": "GET", "uri": "/", "querystring": {}, "headers": {}, "cookies": {}}})
+}
+
+fn run_limits(code: &str, rt: Runtime, kvs: Option<&KeyValueStore>, limits: &Limits) -> Outcome {
+    let ev = event();
+    runtime::run(Invocation {
+        code,
+        runtime: rt,
+        event: &ev,
+        kvs,
+        limits,
+    })
+}
+
+fn run(code: &str, rt: Runtime) -> Outcome {
+    run_limits(code, rt, None, &Limits::default())
+}
+
+/// A function that reports what it sees in the `x-seen` header.
+fn seen(out: &Outcome) -> String {
+    assert_eq!(out.error, None);
+    out.output.as_ref().unwrap()["request"]["headers"]["x-seen"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+const POLLUTE: &str = r#"
+var leakedVar = 'var';
+globalThis.leaked = 'global';
+Array.prototype.leakedMethod = function () { return 'proto'; };
+Object.prototype.leakedProp = 'object';
+String.prototype.trim = function () { return 'patched'; };
+JSON.stringify = function () { return 'patched'; };
+Math.max = function () { return -1; };
+console.log('from the polluter');
+function handler(event) { console.log('polluter handler'); return event.request; }
+"#;
+
+const INSPECT: &str = r#"
+function handler(event) {
+    var seen = [typeof leakedVar, typeof globalThis.leaked, typeof [].leakedMethod,
+                typeof ({}).leakedProp, ' x '.trim(), Math.max(1, 2)].join(',');
+    event.request.headers['x-seen'] = { value: seen };
+    return event.request;
+}
+"#;
+
+const CLEAN: &str = "undefined,undefined,undefined,undefined,x,2";
+
+#[test]
+fn globals_prototypes_and_built_ins_do_not_leak() {
+    for rt in [Runtime::Js1, Runtime::Js2] {
+        assert_eq!(seen(&run(INSPECT, rt)), CLEAN, "{rt} before");
+        let out = run(POLLUTE, rt);
+        assert_eq!(out.error, None);
+        let out = run(INSPECT, rt);
+        assert_eq!(seen(&out), CLEAN, "{rt} after");
+        assert!(out.logs.is_empty(), "{rt}: {:?}", out.logs);
+    }
+}
+
+#[test]
+fn the_library_is_rebuilt_for_each_invocation() {
+    let patch = "Buffer.prototype.toString = function () { return 'patched'; };\n\
+                 require('crypto').createHash = function () { return null; };\n\
+                 function handler(e) { return e.request; }";
+    let check = "function handler(e) {\n\
+                 var s = [Buffer.from('hi').toString('hex'), require('crypto').createHash('md5').update('a').digest('hex')].join(',');\n\
+                 e.request.headers['x-seen'] = { value: s }; return e.request; }";
+    assert_eq!(run(patch, Runtime::Js2).error, None);
+    assert_eq!(
+        seen(&run(check, Runtime::Js2)),
+        "6869,0cc175b9c0f1b6a831c399e269772661"
+    );
+}
+
+#[test]
+fn the_same_code_starts_from_scratch_every_time() {
+    // The second run uses the cached bytecode; its top level still runs in a new context.
+    let code = "globalThis.count = (globalThis.count || 0) + 1;\n\
+                function handler(e) { e.request.headers['x-seen'] = { value: String(count) }; return e.request; }";
+    for rt in [Runtime::Js1, Runtime::Js2] {
+        for _ in 0..3 {
+            assert_eq!(seen(&run(code, rt)), "1", "{rt}");
+        }
+    }
+}
+
+#[test]
+fn console_output_belongs_to_its_invocation() {
+    // Work still queued when the handler returns (a promise chain that logs) must not run later.
+    let busy = "function handler(e) {\n\
+                (async function () { for (var i = 0; i < 1000; i++) { await null; console.log('late ' + i); } })();\n\
+                console.log('own'); return e.request; }";
+    let out = run(busy, Runtime::Js2);
+    assert_eq!(out.logs, vec!["own"]);
+    let out = run(
+        "function handler(e) { console.log('next'); return e.request; }",
+        Runtime::Js2,
+    );
+    assert_eq!(out.logs, vec!["next"]);
+}
+
+#[test]
+fn key_value_store_contents_belong_to_their_invocation() {
+    let code = "import cf from 'cloudfront';\n\
+                async function handler(e) {\n\
+                  const kvs = cf.kvs();\n\
+                  const s = [await kvs.exists('a'), await kvs.exists('b'), (await kvs.meta()).keyCount].join(',');\n\
+                  e.request.headers['x-seen'] = { value: s }; return e.request; }";
+    let limits = Limits::default();
+    let one: KeyValueStore = [("a".to_owned(), "1".to_owned())].into();
+    let two: KeyValueStore = [
+        ("b".to_owned(), "2".to_owned()),
+        ("c".to_owned(), "3".to_owned()),
+    ]
+    .into();
+    assert_eq!(
+        seen(&run_limits(code, Runtime::Js2, Some(&one), &limits)),
+        "true,false,1"
+    );
+    assert_eq!(
+        seen(&run_limits(code, Runtime::Js2, Some(&two), &limits)),
+        "false,true,2"
+    );
+    // And no store at all: cf.kvs() throws, whatever came before.
+    let out = run_limits(code, Runtime::Js2, None, &limits);
+    assert!(out.error.unwrap_or_default().contains("no key value store"));
+}
+
+/// Allocates about `mb` MiB and keeps it alive until the handler returns.
+fn allocate(mb: usize) -> String {
+    format!(
+        "function handler(e) {{ var keep = []; for (var i = 0; i < {mb}; i++) keep.push(new Uint8Array(1024 * 1024)); \
+         e.request.headers['x-seen'] = {{ value: String(keep.length) }}; return e.request; }}"
+    )
+}
+
+#[test]
+fn memory_limits_do_not_leak_across_invocations() {
+    let tight = Limits {
+        memory_bytes: 4 * 1024 * 1024,
+        ..Limits::default()
+    };
+    let roomy = Limits {
+        memory_bytes: 32 * 1024 * 1024,
+        ..Limits::default()
+    };
+    let code = allocate(12);
+    // 12 MiB does not fit in 4, fits in 32, and again does not fit in 4: each run has its own limit.
+    let out = run_limits(&code, Runtime::Js2, None, &tight);
+    assert!(out.error.unwrap_or_default().contains("out of memory"));
+    assert_eq!(seen(&run_limits(&code, Runtime::Js2, None, &roomy)), "12");
+    let out = run_limits(&code, Runtime::Js2, None, &tight);
+    assert!(out.error.unwrap_or_default().contains("out of memory"));
+    // What one invocation allocated is freed for the next: ten runs of 12 MiB under 32 MiB.
+    for _ in 0..10 {
+        assert_eq!(seen(&run_limits(&code, Runtime::Js2, None, &roomy)), "12");
+    }
+}
+
+#[test]
+fn nothing_leaks_after_a_timeout() {
+    let limits = Limits {
+        time_budget: Duration::from_millis(50),
+        ..Limits::default()
+    };
+    let code = "globalThis.leaked = 'global'; Array.prototype.leakedMethod = function () {};\n\
+                function handler(e) { console.log('before the loop'); for (;;) {} }";
+    for rt in [Runtime::Js1, Runtime::Js2] {
+        let out = run_limits(code, rt, None, &limits);
+        assert!(
+            out.error.unwrap_or_default().contains("compute time"),
+            "{rt}"
+        );
+        assert_eq!(out.logs, vec!["before the loop"]);
+        // The next invocation, with the default budget, sees a clean environment and its own logs.
+        let out = run(INSPECT, rt);
+        assert_eq!(seen(&out), CLEAN, "{rt}");
+        assert!(out.logs.is_empty());
+    }
+}
+
+#[test]
+fn nothing_leaks_after_running_out_of_memory() {
+    let code = "globalThis.leaked = 'global'; Object.prototype.leakedProp = 'object';\n\
+                function handler(e) { console.log('before the bomb'); var a = []; for (;;) a.push(new Array(10000).fill('x')); }";
+    for rt in [Runtime::Js1, Runtime::Js2] {
+        let out = run(code, rt);
+        assert!(
+            out.error.unwrap_or_default().contains("out of memory"),
+            "{rt}"
+        );
+        let out = run(INSPECT, rt);
+        assert_eq!(seen(&out), CLEAN, "{rt}");
+        assert!(out.logs.is_empty());
+        // And the full default limit is available again.
+        assert_eq!(seen(&run(&allocate(8), rt)), "8", "{rt}");
+    }
+}
