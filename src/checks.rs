@@ -95,6 +95,30 @@ pub fn read_code(base: &Path, file: &str) -> Result<String, InvalidValue> {
     code(bytes).map_err(|e| InvalidValue(format!("{file}: {e}")))
 }
 
+/// Function code that compiles in the embedded runtime as the service compiles it on create and
+/// update (with the 1.0 rules for cloudfront-js-1.0), without running it. `runtime` is `None` when
+/// the run does not name one (an existing function keeps its own): then code that either runtime
+/// compiles passes, so valid 1.0 code is never refused by the 2.0 rules. The message is
+/// `FILE:LINE:COLUMN: SyntaxError: …`, with `file` as the user wrote it.
+pub fn compiles(code: &str, runtime: Option<Runtime>, file: &str) -> Result<(), InvalidValue> {
+    let checked = match runtime {
+        Some(rt) => crate::runtime::check_syntax(code, rt),
+        None => crate::runtime::check_syntax(code, Runtime::Js2)
+            .or_else(|e| crate::runtime::check_syntax(code, Runtime::Js1).map_err(|_| e)),
+    };
+    checked.map_err(|e| {
+        let kind = if e.message.starts_with("SyntaxError") {
+            ""
+        } else {
+            "SyntaxError: "
+        };
+        InvalidValue(format!(
+            "{file}:{}:{}: {kind}{}",
+            e.line, e.column, e.message
+        ))
+    })
+}
+
 /// A short reason for an I/O error, without the OS error number noise.
 pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
@@ -112,4 +136,26 @@ pub fn split_list(v: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_syntax_error_names_the_file_line_and_column() {
+        let code = "function handler(e) {\n  return e.request +* 1;\n}\n";
+        let err = compiles(code, None, "fn/a.js").unwrap_err().0;
+        assert!(err.starts_with("fn/a.js:2:"), "{err}");
+        assert!(err.contains("SyntaxError"), "{err}");
+    }
+
+    #[test]
+    fn the_1_0_rules_apply_only_when_the_run_names_1_0() {
+        let code = "function handler(e) {\n  const r = e.request;\n  return r;\n}\n";
+        assert!(compiles(code, Some(Runtime::Js2), "a.js").is_ok());
+        assert!(compiles(code, None, "a.js").is_ok());
+        let err = compiles(code, Some(Runtime::Js1), "a.js").unwrap_err().0;
+        assert!(err.starts_with("a.js:2:") && err.contains("const"), "{err}");
+    }
 }

@@ -474,6 +474,13 @@ fn single_function(
     }
     if let Some(file) = raw.opt("function-file") {
         let code = read_code(&ctx.workspace, &file)?;
+        // Compiled before any request, with the runtime the run names (else either runtime).
+        let named = raw.opt("runtime").map(|_| runtime);
+        checks::compiles(&code, named, &file).map_err(|e| InputError::File {
+            input: "function-file".to_owned(),
+            file: file.clone(),
+            message: e.0,
+        })?;
         fp = fp.with_code(code).map_err(|e| InputError::File {
             input: "function-file".to_owned(),
             file: file.clone(),

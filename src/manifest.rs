@@ -101,6 +101,8 @@ fn function_plan(
     default_max: u32,
     at: impl Fn(&str, String) -> ManifestError,
 ) -> Result<FunctionPlan, ManifestError> {
+    // The code is compiled with the runtime the entry names, else with either runtime.
+    let named_runtime = entry.runtime.is_some().then_some(runtime);
     let mut fp = FunctionPlan::new(name, runtime);
     // An empty comment keeps the existing one, like the empty input.
     if let Some(c) = entry.comment.filter(|c| !c.is_empty()) {
@@ -120,6 +122,7 @@ fn function_plan(
         .map_err(|m| at("max-compute-utilization", m.0))?;
     if let Some(f) = &entry.file {
         let code = checks::read_code(base, f).map_err(|e| at("file", e.0))?;
+        checks::compiles(&code, named_runtime, f).map_err(|e| at("file", e.0))?;
         fp = fp
             .with_code(code)
             .map_err(|e| at("file", format!("{f}: {e}")))?;
