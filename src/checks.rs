@@ -84,12 +84,14 @@ pub fn code(bytes: Vec<u8>) -> Result<String, InvalidValue> {
 }
 
 /// Reads a function file relative to `base` and checks it with [`code`]; the message starts with
-/// the file as the user wrote it.
-pub fn read_code(base: &Path, file: &str) -> Result<String, InvalidValue> {
+/// the file as the user wrote it, and a file that cannot be read says what it is relative to
+/// (`relative_to`: "the workspace", "the manifest's folder").
+pub fn read_code(base: &Path, file: &str, relative_to: &str) -> Result<String, InvalidValue> {
     let bytes = std::fs::read(base.join(file)).map_err(|e| {
         InvalidValue(format!(
-            "{file}: cannot read the function file: {}",
-            io_reason(&e)
+            "{file}: cannot read the function file: {} (relative to {relative_to}, {})",
+            io_reason(&e),
+            base.display()
         ))
     })?;
     code(bytes).map_err(|e| InvalidValue(format!("{file}: {e}")))

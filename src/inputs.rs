@@ -497,7 +497,7 @@ fn single_function(
 
 /// Reads a function file: it must exist, be non-empty UTF-8 and within the size quota.
 fn read_code(base: &Path, file: &str) -> Result<String, InputError> {
-    checks::read_code(base, file).map_err(|e| InputError::File {
+    checks::read_code(base, file, "the workspace").map_err(|e| InputError::File {
         input: "function-file".to_owned(),
         file: file.to_owned(),
         message: e.0,

@@ -121,7 +121,8 @@ fn function_plan(
         .with_max_compute_utilization(entry.max_compute_utilization.unwrap_or(default_max))
         .map_err(|m| at("max-compute-utilization", m.0))?;
     if let Some(f) = &entry.file {
-        let code = checks::read_code(base, f).map_err(|e| at("file", e.0))?;
+        let code =
+            checks::read_code(base, f, "the manifest's folder").map_err(|e| at("file", e.0))?;
         checks::compiles(&code, named_runtime, f).map_err(|e| at("file", e.0))?;
         fp = fp
             .with_code(code)
