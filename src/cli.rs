@@ -136,9 +136,15 @@ pub async fn run_inputs(raw: RawInputs, style: Style) -> Result<bool, InputError
     let ctx = Context::from_env(&env);
     let plan = inputs::plan(&raw, &ctx)?;
     let files = RunnerFiles::from_env();
+    // Credentials (with role-to-assume, an OIDC token and STS) are the first long step.
+    let progress = (style == Style::Terminal)
+        .then(|| Progress::start(plan.functions().len(), "connecting to AWS"));
     let report = match CloudFront::connect(plan.aws()).await {
-        Ok(cf) => run_plan(&plan, &cf, style, &files).await,
+        Ok(cf) => run_plan_with(&plan, &cf, style, &files, progress).await,
         Err(e) => {
+            if let Some(p) = &progress {
+                p.finish();
+            }
             // Outputs are written on failure too: every function reports not published.
             let report = pipeline::failed(&plan, &e);
             write_report(&report, &[], style, &files);
@@ -189,8 +195,27 @@ fn print_warning(style: Style, title: &str, msg: &str) {
 /// Runs a plan and writes everything a run leaves behind: progress, outputs, summary, annotations,
 /// PR comment.
 pub async fn run_plan(plan: &Plan, cf: &CloudFront, style: Style, files: &RunnerFiles) -> Report {
+    run_plan_with(plan, cf, style, files, None).await
+}
+
+/// [`run_plan`] with the terminal progress already started (it showed the credentials step).
+async fn run_plan_with(
+    plan: &Plan,
+    cf: &CloudFront,
+    style: Style,
+    files: &RunnerFiles,
+    progress: Option<Arc<Progress>>,
+) -> Report {
     let commenter = Commenter::new(plan.github());
-    let progress = (style == Style::Terminal).then(|| Progress::start(plan.functions().len()));
+    let progress = progress.or_else(|| {
+        (style == Style::Terminal).then(|| Progress::start(plan.functions().len(), ""))
+    });
+    if let Some(p) = &progress {
+        p.step("");
+        if commenter.is_some() {
+            p.then("writing the PR comment");
+        }
+    }
     let p = progress.clone();
     let on_done: OnDone = Arc::new(move |f| match &p {
         Some(p) => p.finished(f),
@@ -241,13 +266,7 @@ fn annotate(report: &Report, warnings: &[String], style: Style) {
             .iter()
             .filter(|t| !t.passed && style == Style::Actions);
         for t in failed_tests {
-            let detail = t
-                .error
-                .iter()
-                .chain(t.diff.iter())
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; ");
+            let detail = t.detail().cloned().collect::<Vec<_>>().join("; ");
             print_error(
                 style,
                 &format!("test failed: {}", t.name),

@@ -170,6 +170,27 @@ fn has_colour(s: &str) -> bool {
     })
 }
 
+/// `s` without its SGR sequences: the text a person sees.
+fn strip_colour(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("\x1b[") {
+        out.push_str(&rest[..i]);
+        let body = &rest[i + 2..];
+        let end = body
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(body.len());
+        if body[end..].starts_with('m') {
+            rest = &body[end + 1..];
+        } else {
+            out.push_str("\x1b[");
+            rest = body;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Every stdout line of a terminal run is a `name=value` output.
 fn assert_stdout_is_only_outputs(o: &Out) {
     for line in o.stdout.lines() {
@@ -322,9 +343,14 @@ async fn a_successful_publish_on_a_tty_shows_progress_and_the_finished_line() {
     .await
     .unwrap();
     assert_eq!(o.code, Some(0), "{}", o.all());
-    assert!(o.stderr.contains("hello published to LIVE"), "{}", o.all());
-    // The spinner's first frame is drawn at once, counting functions.
-    assert!(o.stderr.contains("0/1"), "{}", o.all());
+    let seen = strip_colour(&o.stderr);
+    assert!(seen.contains("hello published to LIVE"), "{}", o.all());
+    // The spinner's first frame is drawn at once, counting functions and naming the first step.
+    assert!(
+        seen.contains("0/1 functions connecting to AWS"),
+        "{}",
+        o.all()
+    );
     assert_stdout_is_only_outputs(&o);
 }
 

@@ -136,9 +136,10 @@ async fn phase2(
                 });
             }
             Some(Phase1::Ready(t)) => {
-                let report = t.unpublished(
+                let mut report = t.unpublished(
                     "not published: another function of the manifest failed (fail-fast: all-or-nothing)",
                 );
+                report.held_back = true;
                 on_done(&report);
                 reports[i] = Some(report);
             }
@@ -269,6 +270,7 @@ fn blank_report(fp: &FunctionPlan) -> FunctionReport {
         test_results: Vec::new(),
         error: None,
         note: None,
+        held_back: false,
         warnings: Vec::new(),
         steps: Vec::new(),
         duration: Default::default(),

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::markdown::{
-    MAX_CELL_CHARS, cell, code, code_cell, cut, longest_backtick_run, one_line, text,
+    MAX_CELL_CHARS, cell, code, code_cell, cut, longest_backtick_run, one_line, result_mark, text,
 };
 use super::{FunctionReport, Report, TestResult};
 use crate::types::Stage;
@@ -72,7 +72,7 @@ fn heading(report: &Report) -> String {
     } else if let Some(f) = report.functions.first() {
         format!(
             "### {} CloudFront Function {} {}",
-            icon(f.succeeded()),
+            mark(f),
             code(f.name.as_str()),
             outcome(f)
         )
@@ -83,7 +83,9 @@ fn heading(report: &Report) -> String {
 
 /// What happened to one function, as a short phrase.
 fn outcome(f: &FunctionReport) -> &'static str {
-    if !f.succeeded() {
+    if f.held_back {
+        "held back: passed, not published because another function failed"
+    } else if !f.succeeded() {
         "failed"
     } else if f.published {
         "published to LIVE"
@@ -106,7 +108,7 @@ fn functions_table(report: &Report) -> Vec<String> {
         parts.push(format!(
             "| {} | {} | {} | {} | {} | {} | {} | {}/{} | {} |\n",
             code_cell(f.name.as_str()),
-            icon(f.succeeded()),
+            result_mark(f),
             f.stage.as_str(),
             opt_code_cell(f.etag.as_deref()),
             opt_cell(f.status.as_deref()),
@@ -125,7 +127,7 @@ fn functions_table(report: &Report) -> Vec<String> {
 fn function_section(f: &FunctionReport) -> Vec<String> {
     let mut head = format!(
         "#### {} {} {}\n\n",
-        icon(f.succeeded()),
+        mark(f),
         code(f.name.as_str()),
         outcome(f)
     );
@@ -293,6 +295,15 @@ fn truncate_keeping_marker(body: String) -> String {
     out
 }
 
+/// A function's mark in a heading: held back is neither a pass nor a failure.
+fn mark(f: &FunctionReport) -> &'static str {
+    if f.held_back {
+        "⏸️"
+    } else {
+        icon(f.succeeded())
+    }
+}
+
 fn icon(ok: bool) -> &'static str {
     if ok { "✅" } else { "❌" }
 }
@@ -355,6 +366,7 @@ mod tests {
             logs: vec![],
             error: None,
             diff: vec![],
+            file: None,
         }
     }
 
@@ -371,6 +383,7 @@ mod tests {
             test_results: vec![test("redirects apex", true, Some(17))],
             error: None,
             note: None,
+            held_back: false,
             warnings: Vec::new(),
             steps: vec![],
             duration: Duration::ZERO,
