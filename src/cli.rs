@@ -3,7 +3,7 @@
 //! prints them.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
@@ -130,16 +130,32 @@ pub enum Style {
 }
 
 /// Builds the plan from raw inputs and the environment, then runs it; `Ok(true)` when every
-/// function succeeded. A bad input is returned before any API call.
+/// function succeeded and the runner files were written. A bad input is returned before any API
+/// call, after writing `published=false` and a summary that names it.
 pub async fn run_inputs(raw: RawInputs, style: Style) -> Result<bool, InputError> {
     let env = |k: &str| std::env::var(k).ok();
     let ctx = Context::from_env(&env);
-    let plan = inputs::plan(&raw, &ctx)?;
     let files = RunnerFiles::from_env();
+    let plan = match inputs::plan(&raw, &ctx) {
+        Ok(plan) => plan,
+        Err(e) => {
+            // Exit 1 either way; a file that cannot be written is its own error line.
+            let outputs = outputs::format_outputs(&outputs::invalid_input_outputs());
+            write_file(style, "GITHUB_OUTPUT", files.output.as_deref(), &outputs);
+            let summary = summary::render_invalid_input(&e.to_string());
+            write_file(
+                style,
+                "GITHUB_STEP_SUMMARY",
+                files.summary.as_deref(),
+                &summary,
+            );
+            return Err(e);
+        }
+    };
     // Credentials (with role-to-assume, an OIDC token and STS) are the first long step.
     let progress = (style == Style::Terminal)
         .then(|| Progress::start(plan.functions().len(), "connecting to AWS"));
-    let report = match CloudFront::connect(plan.aws()).await {
+    let (report, files_written) = match CloudFront::connect(plan.aws()).await {
         Ok(cf) => run_plan_with(&plan, &cf, style, &files, progress).await,
         Err(e) => {
             if let Some(p) = &progress {
@@ -147,11 +163,11 @@ pub async fn run_inputs(raw: RawInputs, style: Style) -> Result<bool, InputError
             }
             // Outputs are written on failure too: every function reports not published.
             let report = pipeline::failed(&plan, &e);
-            write_report(&report, &[], style, &files);
-            report
+            let written = write_report(&report, &[], style, &files);
+            (report, written)
         }
     };
-    Ok(report.succeeded())
+    Ok(report.succeeded() && files_written)
 }
 
 /// Where a run writes its outputs and summary (`$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`).
@@ -195,17 +211,18 @@ fn print_warning(style: Style, title: &str, msg: &str) {
 /// Runs a plan and writes everything a run leaves behind: progress, outputs, summary, annotations,
 /// PR comment.
 pub async fn run_plan(plan: &Plan, cf: &CloudFront, style: Style, files: &RunnerFiles) -> Report {
-    run_plan_with(plan, cf, style, files, None).await
+    run_plan_with(plan, cf, style, files, None).await.0
 }
 
-/// [`run_plan`] with the terminal progress already started (it showed the credentials step).
+/// [`run_plan`] with the terminal progress already started (it showed the credentials step);
+/// also says whether the runner files were written.
 async fn run_plan_with(
     plan: &Plan,
     cf: &CloudFront,
     style: Style,
     files: &RunnerFiles,
     progress: Option<Arc<Progress>>,
-) -> Report {
+) -> (Report, bool) {
     let commenter = Commenter::new(plan.github());
     let progress = progress.or_else(|| {
         (style == Style::Terminal).then(|| Progress::start(plan.functions().len(), ""))
@@ -244,14 +261,15 @@ async fn run_plan_with(
     for note in &comment.notes {
         tracing::info!("PR comment: {note}");
     }
-    write_report(&report, &comment.warnings, style, files);
-    report
+    let written = write_report(&report, &comment.warnings, style, files);
+    (report, written)
 }
 
-/// Writes what a run leaves behind: annotations, outputs, job summary.
-fn write_report(report: &Report, warnings: &[String], style: Style, files: &RunnerFiles) {
+/// Writes what a run leaves behind: annotations, outputs, job summary. False when a runner file
+/// could not be written (the step then fails).
+fn write_report(report: &Report, warnings: &[String], style: Style, files: &RunnerFiles) -> bool {
     annotate(report, warnings, style);
-    write_files(report, style, files);
+    write_files(report, style, files)
 }
 
 /// One error per failed function and test, warnings for what did not fail the run.
@@ -302,29 +320,45 @@ fn annotate(report: &Report, warnings: &[String], style: Style) {
 }
 
 /// `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY`; in a terminal without them, the outputs on stdout.
-fn write_files(report: &Report, style: Style, files: &RunnerFiles) {
+/// False when either file is set but cannot be written.
+fn write_files(report: &Report, style: Style, files: &RunnerFiles) -> bool {
     let outs = outputs::outputs(report);
-    if let Some(path) = &files.output
-        && let Err(e) = outputs::append(path, &outputs::format_outputs(&outs))
-    {
-        print_error(
-            style,
-            "GITHUB_OUTPUT",
-            &format!("cannot write outputs to {}: {e}", path.display()),
-        );
-    }
-    if let Some(path) = &files.summary
-        && let Err(e) = outputs::append(path, &summary::render(report))
-    {
-        print_warning(
-            style,
-            "GITHUB_STEP_SUMMARY",
-            &format!("cannot write the job summary to {}: {e}", path.display()),
-        );
-    }
+    let text = outputs::format_outputs(&outs);
+    let output_ok = write_file(style, "GITHUB_OUTPUT", files.output.as_deref(), &text);
+    let summary_ok = write_file(
+        style,
+        "GITHUB_STEP_SUMMARY",
+        files.summary.as_deref(),
+        &summary::render(report),
+    );
     if style == Style::Terminal && files.output.is_none() {
         for (k, v) in &outs {
             println!("{k}={v}");
+        }
+    }
+    output_ok && summary_ok
+}
+
+/// Appends `text` to the runner file `var` names, when it is set. A file that cannot be written
+/// is an error: the workflow would read missing outputs (or miss the summary) as success.
+fn write_file(style: Style, var: &str, path: Option<&Path>, text: &str) -> bool {
+    let Some(path) = path else {
+        return true;
+    };
+    match outputs::append(path, text) {
+        Ok(()) => true,
+        Err(e) => {
+            let what = if var == "GITHUB_OUTPUT" {
+                "the step outputs"
+            } else {
+                "the job summary"
+            };
+            print_error(
+                style,
+                var,
+                &format!("cannot write {what} to {var} ({}): {e}", path.display()),
+            );
+            false
         }
     }
 }

@@ -5,6 +5,14 @@ use std::fmt::Write;
 use super::Report;
 use super::markdown::{cell, code_cell, result_mark};
 
+/// The job summary of a run stopped by an invalid input: the one error line, escaped.
+pub fn render_invalid_input(message: &str) -> String {
+    format!(
+        "## cloudfront-publish\n\n> **Invalid input:** {}\n\nNothing was read or changed in CloudFront.\n",
+        cell(message)
+    )
+}
+
 /// Renders the job summary: one table of functions, then each function's tests.
 pub fn render(report: &Report) -> String {
     let mut s = String::from("## cloudfront-publish\n\n");
