@@ -547,6 +547,29 @@ mod tests {
     }
 
     #[test]
+    fn a_held_back_function_is_neither_passed_nor_failed() {
+        let mut a = function("a-fn");
+        a.published = false;
+        a.stage = Stage::Development;
+        a.held_back = true;
+        a.note = Some("not published: another function of the manifest failed".to_owned());
+        let mut b = function("b-fn");
+        b.published = false;
+        b.error = Some("test failed".to_owned());
+        let mut r = report(vec![a, b]);
+        r.manifest = Some("cloudfront-functions.yaml".to_owned());
+        let body = render("manifest:cloudfront-functions.yaml", &r);
+        let rows = table_rows(&body, "| Function | Result |");
+        assert!(
+            rows[0].starts_with("| `a-fn` | ⏸️ held back | DEVELOPMENT |"),
+            "{}",
+            rows[0]
+        );
+        assert!(body.contains("#### ⏸️ `a-fn` held back"), "{body}");
+        assert!(!body.contains("#### ✅ `a-fn`"), "{body}");
+    }
+
+    #[test]
     fn manifest_run_has_a_function_table_then_per_function_tests() {
         let mut b = function("b-fn");
         b.published = false;
