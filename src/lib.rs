@@ -11,6 +11,7 @@ pub mod demo;
 pub mod emulator;
 pub mod github;
 pub mod inputs;
+pub mod kvs_limits;
 pub mod localtest;
 pub mod manifest;
 pub mod pipeline;

@@ -688,7 +688,7 @@ async fn wire_headers_and_error_xml_match_the_service() {
     let other = raw(
         emu.addr(),
         "GET",
-        "/2020-05-31/distribution",
+        "/2020-05-31/origin-access-control",
         &[("Authorization", AUTH)],
         "",
     )

@@ -1,7 +1,7 @@
 //! The emulator's wire format checked by a second SDK: runs `tests/wire/boto3_check.py` (boto3)
 //! against an in-process emulator.
 //!
-//! Without python3 + boto3 the test fails, in CI and on a workstation alike, naming what to
+//! Without python3 + boto3 + awscrt (SigV4A) the test fails, in CI and on a workstation alike, naming what to
 //! install; `CLOUDFRONT_PUBLISH_SKIP_WIRE=1` skips it on purpose (and says so on stderr).
 
 mod emulator_support;
@@ -13,7 +13,7 @@ use emulator_support::emulator;
 
 fn boto3_available() -> bool {
     Command::new("python3")
-        .args(["-c", "import boto3"])
+        .args(["-c", "import boto3, awscrt"])
         .output()
         .is_ok_and(|out| out.status.success())
 }

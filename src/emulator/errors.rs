@@ -18,7 +18,8 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// An error with a code of the API model that has no constructor of its own here.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -130,6 +131,63 @@ impl ApiError {
     /// 400: injected throttling.
     pub fn throttling() -> Self {
         Self::new(StatusCode::BAD_REQUEST, "Throttling", "Rate exceeded")
+    }
+
+    /// 404 (control plane): no key value store (or other entity) by that name.
+    pub fn entity_not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "EntityNotFound",
+            format!("The {what} does not exist."),
+        )
+    }
+
+    /// 409 (control plane): CreateKeyValueStore with a name already taken.
+    pub fn entity_already_exists(what: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "EntityAlreadyExists",
+            format!("The {what} already exists."),
+        )
+    }
+
+    /// 409 (control plane): DeleteKeyValueStore while a function is associated with the store.
+    pub fn cannot_delete_while_in_use(what: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "CannotDeleteEntityWhileInUse",
+            format!("The {what} is in use and cannot be deleted."),
+        )
+    }
+
+    /// 400 (control plane): too many entities of a kind for the account.
+    pub fn entity_limit_exceeded(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "EntityLimitExceeded", message)
+    }
+
+    /// 409 (data plane): the store is not in the expected state, e.g. `If-Match` names an older
+    /// ETag.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "ConflictException", message)
+    }
+
+    /// 400 (data plane): a parameter is missing, malformed or over a limit.
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "ValidationException", message)
+    }
+
+    /// 404 (data plane): no such store or key.
+    pub fn resource_not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", message)
+    }
+
+    /// 402 (data plane): the store would exceed its size quota.
+    pub fn service_quota_exceeded(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::PAYMENT_REQUIRED,
+            "ServiceQuotaExceededException",
+            message,
+        )
     }
 
     /// `Sender` for client errors, `Receiver` for server faults (the `<Type>` element).

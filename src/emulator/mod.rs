@@ -1,17 +1,21 @@
-//! A local emulator of the CloudFront API (2020-05-31, REST-XML) over an in-memory store.
+//! A local emulator of the CloudFront API (2020-05-31, REST-XML: functions, key value stores,
+//! distributions) and the CloudFront KeyValueStore data plane (2022-07-26, REST-JSON) over one
+//! in-memory store.
 //!
 //! Real AWS SDKs talk to it. TestFunction runs code in the embedded [`crate::runtime`]. It knows
 //! nothing of the pipeline: they meet only over HTTP. The CLI calls [`serve`]; the demo and tests
 //! call [`start`] and talk to [`Running::endpoint_url`].
 //!
 //! Layout, in request order: `server` (the one handler: route, auth, faults, latency, log) →
-//! an API module (`cloudfront` for REST-XML) → `store` (state and its rules). `wire`,
+//! an API module (`cloudfront` for the REST-XML API, `kvs` for the key value store data plane's
+//! REST-JSON) → `store` (state and its rules). `wire`,
 //! `operation`, `errors` and `app` are the small shared pieces they all use.
 
 mod app;
 mod cloudfront;
 mod errors;
 mod faults;
+mod kvs;
 mod operation;
 mod reqlog;
 mod server;
@@ -67,7 +71,8 @@ pub struct EmulatorArgs {
     pub lose_rate: f64,
     /// Lose the answers of these writes after applying them: OPERATION[:503|:drop][:COUNT|:all],
     /// comma-separated or repeated. OPERATION is CreateFunction, UpdateFunction,
-    /// PublishFunction, DeleteFunction (or `writes` for all); 503 (the default) answers
+    /// PublishFunction, DeleteFunction, Create/Update/DeleteKeyValueStore, PutKey, DeleteKey,
+    /// UpdateKeys, Create/Update/DeleteDistribution (or `writes` for all); 503 (the default) answers
     /// ServiceUnavailable, drop closes the connection; COUNT (default 1) loses the first COUNT
     /// successful answers, `all` every one. E.g. `--lose CreateFunction,UpdateFunction:drop`.
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
@@ -191,6 +196,7 @@ impl Config {
 #[doc(hidden)]
 pub fn fuzz_decode(path: &str, body: &[u8]) {
     cloudfront::decode_untrusted(path, body);
+    kvs::decode_untrusted(path, body);
 }
 
 /// A running emulator; dropping it stops the server too, [`Running::shutdown`] waits for that.
@@ -361,6 +367,52 @@ mod tests {
     struct Cli {
         #[command(flatten)]
         args: EmulatorArgs,
+    }
+
+    #[test]
+    fn the_fuzz_entry_survives_the_seed_corpus_and_cut_or_garbled_requests_of_every_api() {
+        let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/emulator_request");
+        let mut inputs: Vec<Vec<u8>> = std::fs::read_dir(corpus)
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .filter_map(|e| std::fs::read(e.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(!inputs.is_empty(), "the seed corpus is in {corpus}");
+        let arn = "arn%3Aaws%3Acloudfront%3A%3A123456789012%3Akey-value-store%2Fa1b2c3d4-5678-90ab-cdef-000000011111";
+        inputs.push(
+            format!(
+                "/key-value-stores/{arn}/keys/k\n{{\"Puts\":[{{\"Key\":\"k\",\"Value\":\"v\"}}]}}"
+            )
+            .into_bytes(),
+        );
+        inputs.push(b"/2020-05-31/distribution/E1/config\n<DistributionConfig><CallerReference>r</CallerReference><Enabled>true</Enabled><DefaultCacheBehavior><FunctionAssociations><Quantity>1</Quantity></FunctionAssociations></DefaultCacheBehavior></DistributionConfig>".to_vec());
+        inputs.push(b"/2020-05-31/key-value-store/s\n<CreateKeyValueStoreRequest><Name>s</Name></CreateKeyValueStoreRequest>".to_vec());
+        let mut rng = fastrand::Rng::with_seed(11);
+        for input in inputs.clone() {
+            // Every prefix, and copies with a few bytes replaced at random.
+            for cut in 0..input.len().min(400) {
+                inputs.push(input[..cut].to_vec());
+            }
+            for _ in 0..50 {
+                let mut garbled = input.clone();
+                for _ in 0..4 {
+                    if !garbled.is_empty() {
+                        let i = rng.usize(..garbled.len());
+                        garbled[i] = rng.u8(..);
+                    }
+                }
+                inputs.push(garbled);
+            }
+        }
+        for data in &inputs {
+            let (path, body) = match data.iter().position(|&b| b == b'\n') {
+                Some(i) => (&data[..i], &data[i + 1..]),
+                None => (&b""[..], &data[..]),
+            };
+            fuzz_decode(&String::from_utf8_lossy(path), body);
+        }
     }
 
     #[test]

@@ -31,6 +31,11 @@ pub struct LogEntry<'a> {
     pub operation: Option<&'a str>,
     /// Function name the request was about, if any.
     pub function: Option<&'a str>,
+    /// Other resource the request was about: a key value store name or ARN, a distribution id.
+    pub resource: Option<&'a str>,
+    /// The signing scheme of the `Authorization` header (`AWS4-HMAC-SHA256` for SigV4,
+    /// `AWS4-ECDSA-P256-SHA256` for SigV4A); never the credential or signature.
+    pub auth: Option<&'a str>,
     /// HTTP status of the answer.
     pub status: u16,
     /// Error code of the answer; null on success.

@@ -15,13 +15,13 @@ use axum::http::{Method, Uri};
 use axum::response::Response;
 
 use crate::emulator::app::App;
-use crate::emulator::cloudfront;
 use crate::emulator::errors::ApiError;
 use crate::emulator::faults::LoseHow;
 use crate::emulator::operation::{Api, Route};
 use crate::emulator::reqlog::LogEntry;
 use crate::emulator::store::now_ms;
 use crate::emulator::wire::{Outcome, new_request_id};
+use crate::emulator::{cloudfront, kvs};
 
 /// The one handler.
 pub async fn handle(
@@ -96,7 +96,13 @@ pub async fn handle(
             method: method.as_str(),
             path: uri.path(),
             operation: route.as_ref().map(|r| r.op.as_str()),
-            function: resource.as_deref(),
+            function: resource
+                .as_deref()
+                .filter(|_| route.as_ref().is_some_and(|r| r.op.names_function())),
+            resource: resource
+                .as_deref()
+                .filter(|_| route.as_ref().is_some_and(|r| !r.op.names_function())),
+            auth: auth_scheme(&headers),
             status: status.as_u16(),
             error_code,
             lost: lost.map(LoseHow::as_str),
@@ -124,7 +130,7 @@ fn dropped_connection() -> Response {
 
 /// The operation a method and path name, in whichever API has it.
 pub fn route(method: &Method, path: &str) -> Option<Route> {
-    cloudfront::route(method, path)
+    cloudfront::route(method, path).or_else(|| kvs::route(method, path))
 }
 
 async fn dispatch(
@@ -140,29 +146,42 @@ async fn dispatch(
     }
     match route.op.api() {
         Api::CloudFront => cloudfront::dispatch(app, route, uri, headers, body).await,
+        Api::KeyValueStore => kvs::dispatch(app, route, uri, headers, body).await,
     }
 }
 
 fn error_response(api: Api, err: &ApiError, request_id: &str) -> Response {
     match api {
         Api::CloudFront => cloudfront::error_response(err, request_id),
+        Api::KeyValueStore => kvs::error_response(err, request_id),
     }
 }
 
-/// Any SigV4 `Authorization` header is accepted; the signature itself is not checked.
+/// The two schemes the emulator accepts.
+const SCHEMES: [&str; 2] = ["AWS4-HMAC-SHA256", "AWS4-ECDSA-P256-SHA256"];
+
+/// Which of the accepted schemes signed the request, if any.
+fn auth_scheme(headers: &HeaderMap) -> Option<&'static str> {
+    let text = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let word = text.split_whitespace().next()?;
+    SCHEMES.into_iter().find(|s| *s == word)
+}
+
+/// Any SigV4 or SigV4A `Authorization` header is accepted; the signature itself is not checked.
+/// The data plane requires SigV4A (`AWS4-ECDSA-P256-SHA256`); both are accepted everywhere.
 fn check_authorization(headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(ApiError::missing_authentication());
     };
     let text = value.to_str().unwrap_or_default();
-    let sigv4 = text.starts_with("AWS4-HMAC-SHA256 ")
+    let signed = auth_scheme(headers).is_some()
         && text.contains("Credential=")
         && text.contains("Signature=");
-    if sigv4 {
+    if signed {
         Ok(())
     } else {
         Err(ApiError::incomplete_signature(
-            "Authorization header requires a SigV4 (AWS4-HMAC-SHA256) Credential and Signature.",
+            "Authorization header requires a SigV4 (AWS4-HMAC-SHA256) or SigV4A (AWS4-ECDSA-P256-SHA256) Credential and Signature.",
         ))
     }
 }
@@ -188,6 +207,13 @@ mod tests {
             header::AUTHORIZATION,
             HeaderValue::from_static(
                 "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/cloudfront/aws4_request, SignedHeaders=host, Signature=abc",
+            ),
+        );
+        assert!(check_authorization(&headers).is_ok());
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static(
+                "AWS4-ECDSA-P256-SHA256 Credential=AKID/20240101/cloudfront-keyvaluestore/aws4_request, SignedHeaders=host;x-amz-region-set, Signature=3045",
             ),
         );
         assert!(check_authorization(&headers).is_ok());

@@ -33,6 +33,11 @@ impl Reply {
         Self::typed(status, "text/xml", body.into_bytes())
     }
 
+    /// An `application/json` answer.
+    pub fn json(status: StatusCode, body: &serde_json::Value) -> Self {
+        Self::typed(status, "application/json", body.to_string().into_bytes())
+    }
+
     /// An answer with `content_type` and `body`.
     pub fn typed(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Self {
         Self {

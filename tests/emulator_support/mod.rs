@@ -135,3 +135,64 @@ pub async fn raw(
         body: body.to_owned(),
     }
 }
+
+/// Keeps the key value store SDK's endpoint rules (SigV4A, signing name) but sends every request
+/// to `url` as given: the rules would put the account id in front of the host
+/// (`123456789012.127.0.0.1`), which does not resolve.
+#[derive(Debug)]
+struct AsGiven {
+    url: String,
+    rules: aws_sdk_cloudfrontkeyvaluestore::config::endpoint::DefaultResolver,
+}
+
+impl aws_sdk_cloudfrontkeyvaluestore::config::endpoint::ResolveEndpoint for AsGiven {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        params: &'a aws_sdk_cloudfrontkeyvaluestore::config::endpoint::Params,
+    ) -> aws_sdk_cloudfrontkeyvaluestore::config::endpoint::EndpointFuture<'a> {
+        aws_sdk_cloudfrontkeyvaluestore::config::endpoint::EndpointFuture::new(Box::pin(
+            async move {
+                let endpoint = self.rules.resolve_endpoint(params).await?;
+                Ok(endpoint.into_builder().url(self.url.clone()).build())
+            },
+        ))
+    }
+}
+
+/// A key value store data-plane client (SigV4A) for the emulator at `url`.
+pub fn kvs_client(url: &str, retries: bool) -> aws_sdk_cloudfrontkeyvaluestore::Client {
+    use aws_sdk_cloudfrontkeyvaluestore::config::{Credentials, Region};
+    let mut builder = aws_sdk_cloudfrontkeyvaluestore::Config::builder()
+        .behavior_version_latest()
+        .endpoint_url(url)
+        .endpoint_resolver(AsGiven {
+            url: url.to_owned(),
+            rules: aws_sdk_cloudfrontkeyvaluestore::config::endpoint::DefaultResolver::new(),
+        })
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            "AKIDEXAMPLE",
+            "secret",
+            None,
+            None,
+            "test",
+        ));
+    if !retries {
+        builder = builder
+            .retry_config(aws_sdk_cloudfrontkeyvaluestore::config::retry::RetryConfig::disabled());
+    }
+    aws_sdk_cloudfrontkeyvaluestore::Client::from_conf(builder.build())
+}
+
+/// Creates the key value store `name` through the control plane and returns its ARN.
+pub async fn create_store(client: &Client, name: &str) -> String {
+    client
+        .create_key_value_store()
+        .name(name)
+        .send()
+        .await
+        .expect("CreateKeyValueStore succeeds")
+        .key_value_store()
+        .map(|s| s.arn().to_owned())
+        .expect("the answer names the store")
+}

@@ -19,7 +19,7 @@ use crate::emulator::operation::{Operation, Route};
 use crate::emulator::store::FunctionSpec;
 use crate::emulator::wire::{Outcome, Reply, if_match, parse_query};
 use crate::runtime::Invocation;
-use crate::types::{FunctionName, MAX_COMMENT_CHARS, Runtime, Stage, is_kvs_arn};
+use crate::types::{FunctionName, MAX_FUNCTION_COMMENT_CHARS, Runtime, Stage, is_kvs_arn};
 
 /// Largest accepted EventObject (bytes, decoded).
 const MAX_EVENT_BYTES: usize = 40 * 1024;
@@ -80,6 +80,12 @@ pub async fn dispatch(
             Reply::empty(StatusCode::NO_CONTENT)
         }
         Operation::TestFunction => test(app, &name()?, headers, body).await?,
+        _ => {
+            return Err(ApiError::unsupported_operation(format!(
+                "{} is not a Functions operation.",
+                route.op
+            )));
+        }
     };
     Ok(reply.into())
 }
@@ -245,9 +251,9 @@ fn function_spec(
         .parse()
         .map_err(|e| ApiError::invalid_argument(format!("FunctionConfig.Runtime: {e}")))?;
     let comment = config.comment.unwrap_or_default();
-    if comment.chars().count() > MAX_COMMENT_CHARS {
+    if comment.chars().count() > MAX_FUNCTION_COMMENT_CHARS {
         return Err(ApiError::invalid_argument(format!(
-            "FunctionConfig.Comment is longer than {MAX_COMMENT_CHARS} characters."
+            "FunctionConfig.Comment is longer than {MAX_FUNCTION_COMMENT_CHARS} characters."
         )));
     }
     let kvs_arns = kvs_arns(config.key_value_store_associations, runtime)?;

@@ -4,7 +4,9 @@
 //! Paths, methods, status codes and headers follow the 2020-05-31 API model. Not for: state rules
 //! (see `store`) or the key value store data plane (see `kvs`).
 
+pub mod distributions;
 pub mod functions;
+pub mod key_value_stores;
 pub mod xml;
 
 use axum::body::Bytes;
@@ -15,14 +17,20 @@ use axum::response::{IntoResponse, Response};
 use crate::emulator::app::App;
 use crate::emulator::errors::ApiError;
 use crate::emulator::operation::{Operation, Route};
-use crate::emulator::wire::{Outcome, add_request_id, decode_segment};
+use crate::emulator::wire::{Outcome, add_request_id, decode_segment, parse_query};
 
 /// Path prefix of every Functions operation.
 pub const FUNCTION_PREFIX: &str = "/2020-05-31/function";
 
 /// Which CloudFront operation a method and path name.
 pub fn route(method: &Method, path: &str) -> Option<Route> {
-    function_route(method, path.strip_prefix(FUNCTION_PREFIX)?)
+    if let Some(rest) = path.strip_prefix(FUNCTION_PREFIX) {
+        return function_route(method, rest);
+    }
+    if let Some(rest) = path.strip_prefix(distributions::DISTRIBUTION_PREFIX) {
+        return distributions::route(method, rest);
+    }
+    key_value_stores::route(method, path.strip_prefix(key_value_stores::KVS_PREFIX)?)
 }
 
 /// The Functions routes: `/function`, `/function/NAME`, `/function/NAME/ACTION`.
@@ -60,7 +68,26 @@ pub async fn dispatch(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<Outcome, ApiError> {
-    functions::dispatch(app, route, uri, headers, body).await
+    match route.op {
+        Operation::CreateKeyValueStore
+        | Operation::DescribeKeyValueStore
+        | Operation::ListKeyValueStores
+        | Operation::UpdateKeyValueStore
+        | Operation::DeleteKeyValueStore => {
+            let query = parse_query(uri)?;
+            key_value_stores::dispatch(app, route, &query, headers, body).await
+        }
+        Operation::CreateDistribution
+        | Operation::GetDistribution
+        | Operation::GetDistributionConfig
+        | Operation::UpdateDistribution
+        | Operation::DeleteDistribution
+        | Operation::ListDistributions => {
+            let query = parse_query(uri)?;
+            distributions::dispatch(app, route, &query, headers, body).await
+        }
+        _ => functions::dispatch(app, route, uri, headers, body).await,
+    }
 }
 
 /// An error as the REST-XML `ErrorResponse`.
@@ -81,6 +108,8 @@ pub(crate) fn decode_untrusted(path: &str, body: &[u8]) {
         }
     }
     functions::decode_body_untrusted(body);
+    key_value_stores::decode_body_untrusted(body);
+    distributions::decode_body_untrusted(body);
 }
 
 #[cfg(test)]
@@ -126,6 +155,26 @@ mod tests {
         assert_eq!(
             r(Method::GET, "/2020-05-31/function/a%2Db"),
             Some(("GetFunction", name("a-b")))
+        );
+        assert_eq!(
+            r(Method::POST, "/2020-05-31/key-value-store"),
+            Some(("CreateKeyValueStore", None))
+        );
+        assert_eq!(
+            r(Method::GET, "/2020-05-31/key-value-store/"),
+            Some(("ListKeyValueStores", None))
+        );
+        assert_eq!(
+            r(Method::DELETE, "/2020-05-31/key-value-store/s"),
+            Some(("DeleteKeyValueStore", name("s")))
+        );
+        assert_eq!(
+            r(Method::PUT, "/2020-05-31/distribution/E1/config"),
+            Some(("UpdateDistribution", name("E1")))
+        );
+        assert_eq!(
+            r(Method::GET, "/2020-05-31/distribution"),
+            Some(("ListDistributions", None))
         );
         assert_eq!(r(Method::PATCH, "/2020-05-31/function/f"), None);
         assert_eq!(r(Method::GET, "/2020-05-31/function/f/other"), None);

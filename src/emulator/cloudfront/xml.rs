@@ -9,7 +9,7 @@ use quick_xml::escape::escape;
 use serde::Deserialize;
 
 use crate::emulator::errors::ApiError;
-use crate::emulator::store::StageView;
+use crate::emulator::store::{KvsView, StageView};
 
 /// The API's XML namespace.
 pub const NAMESPACE: &str = "http://cloudfront.amazonaws.com/doc/2020-05-31/";
@@ -74,6 +74,27 @@ pub struct TestRequest {
     pub stage: Option<String>,
     /// EventObject, base64.
     pub event_object: Option<String>,
+}
+
+/// The body of CreateKeyValueStore (`CreateKeyValueStoreRequest`) and UpdateKeyValueStore
+/// (`UpdateKeyValueStoreRequest`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KvsRequest {
+    /// The name (CreateKeyValueStore only).
+    pub name: Option<String>,
+    /// The comment.
+    pub comment: Option<String>,
+    /// An S3 import source (CreateKeyValueStore only); the emulator cannot read S3.
+    pub import_source: Option<ImportSourceXml>,
+}
+
+/// An `ImportSource` element.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImportSourceXml {
+    /// SourceType (`S3`).
+    pub source_type: Option<String>,
 }
 
 /// Parses a request body; the error text says what is wrong with the XML.
@@ -150,6 +171,58 @@ pub fn test_result_document(view: &StageView, account_id: &str, result: &TestRes
     }
     out.push_str("</TestResult>");
     out
+}
+
+/// A key value store's ARN.
+pub fn kvs_arn(account_id: &str, id: &str) -> String {
+    format!("arn:aws:cloudfront::{account_id}:key-value-store/{id}")
+}
+
+/// A `KeyValueStore` document (Create, Describe, Update KeyValueStore).
+pub fn kvs_document(view: &KvsView, account_id: &str) -> String {
+    let mut out = String::from(DECLARATION);
+    write_kvs(&mut out, view, account_id, true);
+    out
+}
+
+/// A `KeyValueStoreList` document (ListKeyValueStores).
+pub fn kvs_list_document(
+    views: &[KvsView],
+    account_id: &str,
+    max_items: usize,
+    next_marker: Option<&str>,
+) -> String {
+    let mut out = String::from(DECLARATION);
+    let _ = write!(out, r#"<KeyValueStoreList xmlns="{NAMESPACE}">"#);
+    if let Some(marker) = next_marker {
+        text_el(&mut out, "NextMarker", marker);
+    }
+    text_el(&mut out, "MaxItems", &max_items.to_string());
+    text_el(&mut out, "Quantity", &views.len().to_string());
+    if !views.is_empty() {
+        out.push_str("<Items>");
+        for view in views {
+            write_kvs(&mut out, view, account_id, false);
+        }
+        out.push_str("</Items>");
+    }
+    out.push_str("</KeyValueStoreList>");
+    out
+}
+
+fn write_kvs(out: &mut String, view: &KvsView, account_id: &str, root: bool) {
+    if root {
+        let _ = write!(out, r#"<KeyValueStore xmlns="{NAMESPACE}">"#);
+    } else {
+        out.push_str("<KeyValueStore>");
+    }
+    text_el(out, "Name", &view.name);
+    text_el(out, "Id", &view.id);
+    text_el(out, "Comment", &view.comment);
+    text_el(out, "ARN", &kvs_arn(account_id, &view.id));
+    text_el(out, "Status", view.status);
+    text_el(out, "LastModifiedTime", &iso8601(view.last_modified_ms));
+    out.push_str("</KeyValueStore>");
 }
 
 /// The `ErrorResponse` document of `err`.

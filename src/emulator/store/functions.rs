@@ -4,6 +4,7 @@
 //! Not for: request parsing or answers (see `cloudfront::functions`).
 
 use crate::emulator::errors::ApiError;
+use crate::emulator::store::distributions::{function_in_use, refresh_statuses};
 use crate::emulator::store::records::{
     FunctionRecord, FunctionSpec, FunctionStatus, StageCopy, StageView,
 };
@@ -105,7 +106,8 @@ impl Store {
             if record.development.status != FunctionStatus::Unpublished {
                 return Err(precondition_failed());
             }
-            let status = FunctionStatus::published(record.in_use);
+            // DEPLOYED or not is settled by the distributions, after this change.
+            let status = FunctionStatus::Unassociated;
             let old_live = record.live.as_ref().map(|l| l.etag.clone());
             let mut live = record.development.clone();
             live.etag = new_etag(rng, old_live.as_ref());
@@ -131,13 +133,17 @@ impl Store {
     ) -> Result<StageView, ApiError> {
         let (view, snapshot) = {
             let mut st = self.lock();
-            let State { functions, rng, .. } = &mut *st;
-            let record = functions
-                .get_mut(name)
-                .ok_or_else(|| ApiError::no_such_function(name.as_str()))?;
-            check_if_match(&record.development, if_match)?;
-            change(record, rng)?;
-            let view = record.view(stage);
+            {
+                let State { functions, rng, .. } = &mut *st;
+                let record = functions
+                    .get_mut(name)
+                    .ok_or_else(|| ApiError::no_such_function(name.as_str()))?;
+                check_if_match(&record.development, if_match)?;
+                change(record, rng)?;
+            }
+            // A published function that a distribution uses is DEPLOYED at once.
+            refresh_statuses(&mut st);
+            let view = st.functions.get(name).and_then(|r| r.view(stage));
             (view, self.snapshot(&mut st))
         };
         self.persist(snapshot).await;
@@ -153,7 +159,7 @@ impl Store {
                 .get(name)
                 .ok_or_else(|| ApiError::no_such_function(name.as_str()))?;
             check_if_match(&record.development, if_match)?;
-            if record.in_use {
+            if function_in_use(&st, name) {
                 return Err(ApiError::function_in_use(name.as_str()));
             }
             st.functions.remove(name);
@@ -177,11 +183,15 @@ impl Store {
             .and_then(|f| f.view(stage))
             .ok_or_else(|| ApiError::no_such_function(name.as_str()))?;
         check_if_match(&view.copy, if_match)?;
-        let kvs = view
-            .copy
-            .kvs_arns
-            .first()
-            .map(|arn| st.kvs.get(arn).cloned().unwrap_or_default());
+        // The store is found by the id its ARN ends with; a store deleted meanwhile reads empty.
+        let kvs = view.copy.kvs_arns.first().map(|arn| {
+            let id = arn.rsplit('/').next().unwrap_or_default();
+            st.stores
+                .values()
+                .find(|s| s.id == id)
+                .map(|s| s.keys.clone())
+                .unwrap_or_default()
+        });
         Ok(TestSnapshot { view, kvs })
     }
 
@@ -230,13 +240,7 @@ impl Store {
                 return false;
             };
             record.in_use = in_use;
-            let status = FunctionStatus::published(in_use);
-            if let Some(live) = &mut record.live {
-                live.status = status;
-                if record.development.status != FunctionStatus::Unpublished {
-                    record.development.status = status;
-                }
-            }
+            refresh_statuses(&mut st);
             self.snapshot(&mut st)
         };
         self.persist(snapshot).await;

@@ -2,11 +2,13 @@
 //! guard them (existence, `If-Match` compare-and-set, quota), plus persistence to a JSON file.
 //!
 //! Every check and change of one request happens under one lock, so two writers holding the same
-//! ETag can never both succeed. The operations live in one file per resource (`functions`); the
-//! records they keep in `records`. Not for: argument validation or wire formats (see the API
+//! ETag can never both succeed. The operations live in one file per resource (`functions`, `kvs`);
+//! the records they keep in `records`. Not for: argument validation or wire formats (see the API
 //! modules `cloudfront` and `kvs`).
 
+mod distributions;
 mod functions;
+mod kvs;
 mod records;
 
 use std::collections::BTreeMap;
@@ -16,11 +18,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::emulator::store::records::FunctionRecord;
-use crate::runtime::KeyValueStore;
+use crate::emulator::store::records::{DistributionRecord, FunctionRecord, KvsRecord};
 use crate::types::{Etag, FunctionName};
 
-pub use records::{FunctionSpec, StageView};
+pub use distributions::DistributionView;
+pub use kvs::{DataView, KeyChanges, KvsView};
+pub use records::{Association, DistributionSpec, FunctionSpec, StageView};
 
 /// Format version of the state file, bumped on incompatible changes.
 const STATE_FORMAT: u32 = 1;
@@ -50,12 +53,28 @@ pub enum StateError {
 struct PersistedState {
     format: u32,
     functions: Vec<FunctionRecord>,
+    /// Absent in files written before key value stores existed.
+    #[serde(default)]
+    key_value_stores: Vec<KvsRecord>,
+    /// Absent in files written before distributions existed.
+    #[serde(default)]
+    distributions: Vec<DistributionRecord>,
+}
+
+/// Everything the emulator holds, as loaded from a state file or empty.
+#[derive(Debug, Default)]
+struct Loaded {
+    functions: BTreeMap<FunctionName, FunctionRecord>,
+    stores: BTreeMap<String, KvsRecord>,
+    distributions: BTreeMap<String, DistributionRecord>,
 }
 
 struct State {
     functions: BTreeMap<FunctionName, FunctionRecord>,
-    /// Contents of key value stores by ARN; tests fill them, they are not persisted.
-    kvs: BTreeMap<String, KeyValueStore>,
+    /// Key value stores by name, with their keys.
+    stores: BTreeMap<String, KvsRecord>,
+    /// Distributions by id.
+    distributions: BTreeMap<String, DistributionRecord>,
     /// Bumped on every mutation so an older snapshot never overwrites a newer file.
     generation: u64,
     rng: fastrand::Rng,
@@ -96,14 +115,14 @@ pub fn now_ms() -> u64 {
 impl Store {
     /// An empty in-memory store allowing `max_functions` functions.
     pub fn in_memory(max_functions: usize) -> Self {
-        Self::with_state(BTreeMap::new(), None, max_functions)
+        Self::with_state(Loaded::default(), None, max_functions)
     }
 
     /// A store persisted to `path`: loads it when it exists, else starts empty.
     pub fn persistent(path: &Path, max_functions: usize) -> Result<Self, StateError> {
-        let functions = match std::fs::read(path) {
+        let loaded = match std::fs::read(path) {
             Ok(bytes) => load_state(path, &bytes)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Loaded::default(),
             Err(source) => {
                 return Err(StateError::Io {
                     path: path.to_owned(),
@@ -115,17 +134,14 @@ impl Store {
             path: path.to_owned(),
             written: tokio::sync::Mutex::new(0),
         };
-        Ok(Self::with_state(functions, Some(persister), max_functions))
+        Ok(Self::with_state(loaded, Some(persister), max_functions))
     }
 
-    fn with_state(
-        functions: BTreeMap<FunctionName, FunctionRecord>,
-        persister: Option<Persister>,
-        max_functions: usize,
-    ) -> Self {
+    fn with_state(loaded: Loaded, persister: Option<Persister>, max_functions: usize) -> Self {
         let state = State {
-            functions,
-            kvs: BTreeMap::new(),
+            functions: loaded.functions,
+            stores: loaded.stores,
+            distributions: loaded.distributions,
             generation: 0,
             rng: fastrand::Rng::new(),
         };
@@ -147,12 +163,6 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Sets the contents of the key value store `arn` that TestFunction hands to functions
-    /// associated with it (kept in memory only).
-    pub fn put_key_value_store(&self, arn: &str, contents: KeyValueStore) {
-        self.lock().kvs.insert(arn.to_owned(), contents);
-    }
-
     /// Serialises the state after a mutation, under the lock, tagged with a new generation.
     fn snapshot(&self, st: &mut State) -> Option<(u64, String)> {
         self.shared.persister.as_ref()?;
@@ -160,6 +170,8 @@ impl Store {
         let persisted = PersistedState {
             format: STATE_FORMAT,
             functions: st.functions.values().cloned().collect(),
+            key_value_stores: st.stores.values().cloned().collect(),
+            distributions: st.distributions.values().cloned().collect(),
         };
         match serde_json::to_string_pretty(&persisted) {
             Ok(json) => Some((st.generation, json)),
@@ -192,10 +204,7 @@ impl Store {
     }
 }
 
-fn load_state(
-    path: &Path,
-    bytes: &[u8],
-) -> Result<BTreeMap<FunctionName, FunctionRecord>, StateError> {
+fn load_state(path: &Path, bytes: &[u8]) -> Result<Loaded, StateError> {
     let invalid = |reason: String| StateError::Invalid {
         path: path.to_owned(),
         reason,
@@ -209,11 +218,23 @@ fn load_state(
             persisted.format
         )));
     }
-    Ok(persisted
-        .functions
-        .into_iter()
-        .map(|f| (f.name.clone(), f))
-        .collect())
+    Ok(Loaded {
+        functions: persisted
+            .functions
+            .into_iter()
+            .map(|f| (f.name.clone(), f))
+            .collect(),
+        stores: persisted
+            .key_value_stores
+            .into_iter()
+            .map(|s| (s.name.clone(), s))
+            .collect(),
+        distributions: persisted
+            .distributions
+            .into_iter()
+            .map(|d| (d.id.clone(), d))
+            .collect(),
+    })
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -283,6 +304,8 @@ mod tests {
         let json = serde_json::to_vec(&PersistedState {
             format: STATE_FORMAT,
             functions: vec![record.clone()],
+            key_value_stores: Vec::new(),
+            distributions: Vec::new(),
         })
         .unwrap();
         let text = String::from_utf8(json.clone()).unwrap();
@@ -290,7 +313,10 @@ mod tests {
         assert!(text.contains(r#""status":"UNPUBLISHED""#), "{text}");
         write_atomically(&path, &json).unwrap();
         let loaded = load_state(&path, &std::fs::read(&path).unwrap()).unwrap();
-        assert_eq!(loaded.get(&record.name), Some(&record));
+        assert_eq!(loaded.functions.get(&record.name), Some(&record));
+        // A file from before key value stores existed still loads.
+        let old = load_state(&path, br#"{"format":1,"functions":[]}"#).unwrap();
+        assert!(old.stores.is_empty());
         let err = load_state(&path, br#"{"format":99,"functions":[]}"#).unwrap_err();
         assert!(err.to_string().contains("state.json"), "{err}");
         let bad_runtime = text.replace("cloudfront-js-1.0", "cloudfront-js-9.0");

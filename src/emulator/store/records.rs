@@ -1,4 +1,5 @@
-//! The records the store keeps and persists: functions with their two stages, as plain data.
+//! The records the store keeps and persists: functions with their two stages, and key value
+//! stores with their keys, as plain data.
 //!
 //! Fields hold the crate's validated types (`FunctionName`, `Etag`, `Runtime`), written to the
 //! state file as their API text. Not for: the rules that change them (see the sibling modules).
@@ -125,6 +126,96 @@ pub struct FunctionSpec {
     pub kvs_arns: Vec<String>,
     /// The code bytes.
     pub code: Vec<u8>,
+}
+
+/// A key value store: control-plane metadata and the data plane's keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KvsRecord {
+    /// The name (unique per account).
+    pub name: String,
+    /// The id in its ARN (`arn:aws:cloudfront::ACCOUNT:key-value-store/ID`).
+    pub id: String,
+    /// The comment.
+    pub comment: String,
+    /// The control plane's ETag (changes with UpdateKeyValueStore).
+    #[serde(with = "text")]
+    pub etag: Etag,
+    /// The data plane's ETag (changes with every key write).
+    #[serde(with = "text")]
+    pub data_etag: Etag,
+    /// When it was created, in milliseconds since the Unix epoch.
+    pub created_ms: u64,
+    /// Last change of metadata or keys, in milliseconds since the Unix epoch.
+    pub last_modified_ms: u64,
+    /// The keys and their values, in key order.
+    pub keys: std::collections::BTreeMap<String, String>,
+}
+
+impl KvsRecord {
+    /// The sum of key and value bytes, as `TotalSizeInBytes` reports it.
+    pub fn total_bytes(&self) -> usize {
+        self.keys
+            .iter()
+            .map(|(k, v)| crate::kvs_limits::entry_bytes(k, v))
+            .sum()
+    }
+}
+
+/// One FunctionAssociation of a distribution's cache behavior.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Association {
+    /// The behavior's PathPattern; `*` for the default cache behavior.
+    pub path_pattern: String,
+    /// `viewer-request` or `viewer-response`.
+    pub event_type: String,
+    /// The associated function's ARN.
+    pub function_arn: String,
+}
+
+/// What a CreateDistribution or UpdateDistribution sent, already parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DistributionSpec {
+    /// The DistributionConfig element exactly as sent (without the XML declaration).
+    pub config_xml: String,
+    /// CallerReference (unique per account, fixed for the distribution's life).
+    pub caller_reference: String,
+    /// Enabled: only a disabled distribution can be deleted.
+    pub enabled: bool,
+    /// The FunctionAssociations of the default and the other cache behaviors.
+    pub associations: Vec<Association>,
+}
+
+/// A distribution as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DistributionRecord {
+    /// The id (`E` + 13 of `A-Z0-9`).
+    pub id: String,
+    /// The ETag that `If-Match` must name to update or delete it.
+    #[serde(with = "text")]
+    pub etag: Etag,
+    /// `dXXXXXXXXXXXXX.cloudfront.net`.
+    pub domain_name: String,
+    /// Last change, in milliseconds since the Unix epoch.
+    pub last_modified_ms: u64,
+    /// The config and what was read from it.
+    pub spec: DistributionSpec,
+}
+
+impl DistributionRecord {
+    /// Whether any cache behavior of this distribution runs the function `name`.
+    pub fn uses_function(&self, name: &str) -> bool {
+        self.spec
+            .associations
+            .iter()
+            .any(|a| function_name_of(&a.function_arn) == Some(name))
+    }
+}
+
+/// The name in a function ARN (`arn:aws:cloudfront::ACCOUNT:function/NAME`).
+pub fn function_name_of(arn: &str) -> Option<&str> {
+    arn.strip_prefix("arn:aws:cloudfront::")?
+        .split_once(":function/")
+        .map(|(_, name)| name)
 }
 
 /// A validated type written as its API text: what it displays as, read back through `FromStr`,
