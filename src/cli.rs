@@ -301,11 +301,14 @@ fn annotate(report: &Report, warnings: &[String], style: Style) {
                 ),
             );
         }
-        if f.test_results.is_empty() && f.published {
+        if f.published_untested() {
             print_warning(
                 style,
-                "no tests",
-                &format!("{}: published without test cases (set test-events)", f.name),
+                "published untested",
+                &format!(
+                    "{}: published untested: no test cases ran (set test-events)",
+                    f.name
+                ),
             );
         }
     }

@@ -29,8 +29,8 @@ pub const INPUTS: &[(&str, &str, &str)] = &[
     ),
     (
         "runtime",
-        "cloudfront-js-2.0",
-        "cloudfront-js-1.0 or cloudfront-js-2.0 (used on create and update)",
+        "",
+        "cloudfront-js-1.0 or cloudfront-js-2.0; empty keeps the function's runtime (cloudfront-js-2.0 on create)",
     ),
     (
         "comment",
@@ -424,6 +424,7 @@ fn manifest_functions(
     for single in [
         "function-name",
         "function-file",
+        "runtime",
         "comment",
         "key-value-store-arns",
         "test-events",
@@ -453,11 +454,27 @@ fn single_function(
         .ok_or_else(|| InputError::input("function-name", "is required (or set `manifest`)"))?
         .parse()
         .map_err(|e: InvalidValue| InputError::input("function-name", e.0))?;
-    let runtime: Runtime = raw
-        .get("runtime")
-        .parse()
+    // Without code nothing is created or updated, so these would be silently ignored.
+    if raw.opt("function-file").is_none() {
+        for config in ["runtime", "comment", "key-value-store-arns"] {
+            if raw.opt(config).is_some() {
+                return Err(InputError::input(
+                    config,
+                    "needs `function-file`: without it the function is only tested and published as DEVELOPMENT holds it, so this would be ignored",
+                ));
+            }
+        }
+    }
+    let runtime: Option<Runtime> = raw
+        .opt("runtime")
+        .map(|r| r.parse())
+        .transpose()
         .map_err(|e: InvalidValue| InputError::input("runtime", e.0))?;
-    let mut fp = FunctionPlan::new(name, runtime)
+    let fp = match runtime {
+        Some(r) => FunctionPlan::new(name, r),
+        None => FunctionPlan::keeping_runtime(name),
+    };
+    let mut fp = fp
         .with_max_compute_utilization(max_cu)
         .map_err(|e| InputError::input("max-compute-utilization", e.0))?;
     if let Some(c) = raw.opt("comment") {
@@ -466,7 +483,7 @@ fn single_function(
             .map_err(|m| InputError::input("comment", m.0))?;
     }
     if let Some(v) = raw.opt("key-value-store-arns") {
-        let arns = checks::kvs_arns(&split_list(&v), runtime)
+        let arns = checks::kvs_arns(&split_list(&v), runtime.unwrap_or_default())
             .map_err(|m| InputError::input("key-value-store-arns", m.0))?;
         fp = fp
             .with_kvs_arns(arns)
@@ -475,8 +492,7 @@ fn single_function(
     if let Some(file) = raw.opt("function-file") {
         let code = read_code(&ctx.workspace, &file)?;
         // Compiled before any request, with the runtime the run names (else either runtime).
-        let named = raw.opt("runtime").map(|_| runtime);
-        checks::compiles(&code, named, &file).map_err(|e| InputError::File {
+        checks::compiles(&code, runtime, &file).map_err(|e| InputError::File {
             input: "function-file".to_owned(),
             file: file.clone(),
             message: e.0,

@@ -81,12 +81,13 @@ pub fn parse(
         if !seen.insert(name.clone()) {
             return Err(at("name", format!("duplicate function name {name}")));
         }
-        let runtime: Runtime = match &entry.runtime {
-            Some(r) => r
-                .parse()
-                .map_err(|e: crate::types::InvalidValue| at("runtime", e.0))?,
-            None => Runtime::default(),
-        };
+        // No runtime named: an existing function keeps its own (never a silent 1.0 -> 2.0).
+        let runtime: Option<Runtime> = entry
+            .runtime
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e: crate::types::InvalidValue| at("runtime", e.0))?;
         plans.push(function_plan(entry, name, runtime, base, default_max, at)?);
     }
     Ok(plans)
@@ -96,20 +97,22 @@ pub fn parse(
 fn function_plan(
     entry: Entry,
     name: FunctionName,
-    runtime: Runtime,
+    runtime: Option<Runtime>,
     base: &Path,
     default_max: u32,
     at: impl Fn(&str, String) -> ManifestError,
 ) -> Result<FunctionPlan, ManifestError> {
-    // The code is compiled with the runtime the entry names, else with either runtime.
-    let named_runtime = entry.runtime.is_some().then_some(runtime);
-    let mut fp = FunctionPlan::new(name, runtime);
+    let mut fp = match runtime {
+        Some(r) => FunctionPlan::new(name, r),
+        None => FunctionPlan::keeping_runtime(name),
+    };
     // An empty comment keeps the existing one, like the empty input.
     if let Some(c) = entry.comment.filter(|c| !c.is_empty()) {
         fp = fp.with_comment(c).map_err(|m| at("comment", m.0))?;
     }
     if let Some(arns) = &entry.key_value_store_arns {
-        let arns = checks::kvs_arns(arns, runtime).map_err(|m| at("key-value-store-arns", m.0))?;
+        let arns = checks::kvs_arns(arns, runtime.unwrap_or_default())
+            .map_err(|m| at("key-value-store-arns", m.0))?;
         // `[]` keeps the existing association, like the empty input.
         if !arns.is_empty() {
             fp = fp
@@ -123,7 +126,8 @@ fn function_plan(
     if let Some(f) = &entry.file {
         let code =
             checks::read_code(base, f, "the manifest's folder").map_err(|e| at("file", e.0))?;
-        checks::compiles(&code, named_runtime, f).map_err(|e| at("file", e.0))?;
+        // Compiled with the runtime the entry names, else with either runtime.
+        checks::compiles(&code, runtime, f).map_err(|e| at("file", e.0))?;
         fp = fp
             .with_code(code)
             .map_err(|e| at("file", format!("{f}: {e}")))?;
@@ -213,14 +217,18 @@ mod tests {
     fn entries_get_defaults_and_keep_unset_fields_as_keep() {
         let plans = parse("functions:\n  - name: a\n  - name: b\n    runtime: cloudfront-js-1.0\n    max-compute-utilization: 70\n", Path::new("."), "m", 90).unwrap();
         assert_eq!(plans.len(), 2);
-        assert_eq!(plans[0].runtime(), Runtime::Js2);
+        assert_eq!(
+            plans[0].runtime(),
+            None,
+            "no runtime named: keep the function's"
+        );
         assert_eq!(plans[0].max_compute_utilization(), 90);
         assert!(
             plans[0].kvs_arns().is_none()
                 && plans[0].comment().is_none()
                 && plans[0].code().is_none()
         );
-        assert_eq!(plans[1].runtime(), Runtime::Js1);
+        assert_eq!(plans[1].runtime(), Some(Runtime::Js1));
         assert_eq!(plans[1].max_compute_utilization(), 70);
     }
 }

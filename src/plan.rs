@@ -181,7 +181,7 @@ impl Plan {
 pub struct FunctionPlan {
     name: FunctionName,
     code: Option<String>,
-    runtime: Runtime,
+    runtime: Option<Runtime>,
     comment: Option<String>,
     kvs_arns: Option<Vec<KvsArn>>,
     tests: Vec<TestCase>,
@@ -190,12 +190,21 @@ pub struct FunctionPlan {
 
 impl FunctionPlan {
     /// A function that keeps DEVELOPMENT's code, comment and associations, with no tests and a
-    /// compute utilization limit of 100.
+    /// compute utilization limit of 100, synced with `runtime`.
     pub fn new(name: FunctionName, runtime: Runtime) -> Self {
+        Self {
+            runtime: Some(runtime),
+            ..Self::keeping_runtime(name)
+        }
+    }
+
+    /// Like [`FunctionPlan::new`], but an existing function keeps its runtime and a new one gets
+    /// [`Runtime::default`]: for when neither the input nor the manifest names a runtime.
+    pub fn keeping_runtime(name: FunctionName) -> Self {
         Self {
             name,
             code: None,
-            runtime,
+            runtime: None,
             comment: None,
             kvs_arns: None,
             tests: Vec::new(),
@@ -218,7 +227,8 @@ impl FunctionPlan {
 
     /// Key value stores to associate (at most one, runtime 2.0); an empty list removes them.
     pub fn with_kvs_arns(mut self, arns: Vec<KvsArn>) -> Result<Self, InvalidValue> {
-        checks::kvs_association(arns.len(), self.runtime)?;
+        // An unnamed runtime is checked by CloudFront on update (a 1.0 function refuses them).
+        checks::kvs_association(arns.len(), self.runtime.unwrap_or_default())?;
         self.kvs_arns = Some(arns);
         Ok(self)
     }
@@ -245,8 +255,8 @@ impl FunctionPlan {
         self.code.as_deref()
     }
 
-    /// Runtime for create and update.
-    pub fn runtime(&self) -> Runtime {
+    /// Runtime for create and update; `None` keeps the function's (and creates with the default).
+    pub fn runtime(&self) -> Option<Runtime> {
         self.runtime
     }
 

@@ -17,7 +17,8 @@ use serde_yaml::Value;
 const SPEC_INPUTS: &[(&str, &str)] = &[
     ("function-name", ""),
     ("function-file", ""),
-    ("runtime", "cloudfront-js-2.0"),
+    // Empty, so an existing function keeps its runtime (issue 12); create uses cloudfront-js-2.0.
+    ("runtime", ""),
     ("comment", ""),
     ("key-value-store-arns", ""),
     ("test-events", ""),
@@ -42,6 +43,7 @@ const SPEC_OUTPUTS: &[&str] = &[
     "etag",
     "status",
     "published",
+    "tested",
     "changed",
     "compute-utilization",
     "test-results",

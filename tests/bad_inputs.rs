@@ -374,6 +374,50 @@ fn key_value_store_with_runtime_1_is_rejected() {
     );
 }
 
+// Without `function-file` nothing is created or updated: config inputs would be silently ignored.
+
+#[test]
+fn runtime_without_function_file_is_rejected() {
+    rejects(
+        case()
+            .without("function-file")
+            .input("runtime", "cloudfront-js-1.0"),
+        "runtime",
+        &["needs `function-file`", "ignored"],
+    );
+}
+
+#[test]
+fn comment_without_function_file_is_rejected() {
+    rejects(
+        case().without("function-file").input("comment", "hello"),
+        "comment",
+        &["needs `function-file`"],
+    );
+}
+
+#[test]
+fn key_value_store_arns_without_function_file_are_rejected() {
+    rejects(
+        case()
+            .without("function-file")
+            .input("key-value-store-arns", KVS_ARN),
+        "key-value-store-arns",
+        &["needs `function-file`"],
+    );
+}
+
+#[test]
+fn runtime_combined_with_manifest_is_rejected() {
+    rejects(
+        case()
+            .manifest("manifests/duplicate.yaml")
+            .input("runtime", "cloudfront-js-2.0"),
+        "runtime",
+        &["manifest"],
+    );
+}
+
 #[test]
 fn malformed_key_value_store_arn_is_rejected() {
     rejects(

@@ -69,6 +69,17 @@ struct Model {
     update_error: Option<(u16, &'static str)>,
     /// The configs UpdateFunction and CreateFunction received, by function.
     written: Vec<(String, String, FunctionConfig)>,
+    /// Writes (by operation) whose next answer is lost after the write is applied: the client
+    /// sees what the SDK's retry meets then (409 on a create, 412 on an update or publish).
+    /// (aws-smithy-mocks cannot answer a real retry of a computed response, so the retry's answer
+    /// stands in for both attempts; the emulator tests in `lost_answers.rs` run the real thing.)
+    lose: Vec<&'static str>,
+    /// Another writer creates the function with this code just before this run's CreateFunction.
+    foreign_create: Option<&'static str>,
+    /// TestFunction answers without ComputeUtilization.
+    no_utilization: bool,
+    /// GetFunction answers without an ETag header.
+    get_without_etag: bool,
 }
 
 impl Model {
@@ -84,6 +95,10 @@ impl Model {
             change_after_test: false,
             update_error: None,
             written: Vec::new(),
+            lose: Vec::new(),
+            foreign_create: None,
+            no_utilization: false,
+            get_without_etag: false,
         }
     }
 
@@ -118,6 +133,33 @@ impl Model {
 
     fn live(&self, name: &str) -> Option<Version> {
         self.functions[name].1.clone()
+    }
+
+    /// True (once per entry) when `op`'s answer is to be lost after applying it.
+    fn loses(&mut self, op: &str) -> bool {
+        match self.lose.iter().position(|l| *l == op) {
+            Some(i) => {
+                self.lose.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// What the SDK's retry of an applied write meets: the state the first attempt left.
+fn retry_meets<O, E>(op: &str) -> MockResponse<O, E> {
+    match op {
+        "CreateFunction" => error(
+            409,
+            "FunctionAlreadyExists",
+            "A function with the same name already exists.",
+        ),
+        _ => error(
+            412,
+            "PreconditionFailed",
+            "The If-Match version is missing or not valid.",
+        ),
     }
 }
 
@@ -237,6 +279,11 @@ fn rules(model: &Arc<Mutex<Model>>) -> Vec<Rule> {
             .get(name)
             .and_then(|(d, l)| if live { l.clone() } else { d.clone() });
         match v {
+            Some(v) if m.get_without_etag => http(
+                200,
+                &[("content-type", "application/octet-stream".to_owned())],
+                v.code,
+            ),
             Some(v) => http(
                 200,
                 &[
@@ -252,6 +299,10 @@ fn rules(model: &Arc<Mutex<Model>>) -> Vec<Rule> {
     let create = mock!(Client::create_function).then_compute_response(move |req| {
         let mut m = lock(&m);
         let name = req.name().unwrap_or_default().to_owned();
+        if let Some(code) = m.foreign_create.take() {
+            let v = m.version("EFOREIGN", code, "UNPUBLISHED");
+            m.functions.insert(name.clone(), (Some(v), None));
+        }
         if m.functions.contains_key(&name) {
             return error(409, "FunctionAlreadyExists", "A function with the same name already exists.");
         }
@@ -262,6 +313,9 @@ fn rules(model: &Arc<Mutex<Model>>) -> Vec<Rule> {
         apply(&mut v, config);
         m.written.push(("CreateFunction".to_owned(), name.clone(), config.clone()));
         m.functions.insert(name.clone(), (Some(v.clone()), None));
+        if m.loses("CreateFunction") {
+            return retry_meets("CreateFunction");
+        }
         let location = format!("https://cloudfront.amazonaws.com/2020-05-31/function/arn:aws:cloudfront::{ACCOUNT}:function/{name}");
         xml(201, &[("ETag", v.etag.clone()), ("Location", location)], summary_xml("FunctionSummary", &name, &v, "DEVELOPMENT"))
     });
@@ -297,6 +351,9 @@ fn rules(model: &Arc<Mutex<Model>>) -> Vec<Rule> {
             .push(("UpdateFunction".to_owned(), name.clone(), config.clone()));
         if let Some(f) = m.functions.get_mut(&name) {
             f.0 = Some(v.clone());
+        }
+        if m.loses("UpdateFunction") {
+            return retry_meets("UpdateFunction");
         }
         // The service sends the new ETag twice, once under its misspelt name.
         xml(
@@ -334,10 +391,12 @@ fn rules(model: &Arc<Mutex<Model>>) -> Vec<Rule> {
             "<TestResult>{}",
             summary_xml("FunctionSummary", &name, &v, "DEVELOPMENT")
         );
-        body.push_str(&format!(
-            "<ComputeUtilization>{}</ComputeUtilization>",
-            answer.cu
-        ));
+        if !m.no_utilization {
+            body.push_str(&format!(
+                "<ComputeUtilization>{}</ComputeUtilization>",
+                answer.cu
+            ));
+        }
         body.push_str("<FunctionExecutionLogs><member>log line</member></FunctionExecutionLogs>");
         if let Some(e) = &answer.error {
             body.push_str(&format!(
@@ -373,6 +432,9 @@ fn rules(model: &Arc<Mutex<Model>>) -> Vec<Rule> {
             if let Some(d) = f.0.as_mut() {
                 d.status = "UNASSOCIATED".to_owned();
             }
+        }
+        if m.loses("PublishFunction") {
+            return retry_meets("PublishFunction");
         }
         // PublishFunction answers with the summary but no ETag header.
         xml(
@@ -816,10 +878,21 @@ async fn publish_412_reports_changed_after_test_and_nothing_else_is_published() 
         publish.if_match, tested,
         "publish sends the tested ETag, not the newer one"
     );
+    // A 412 may be the SDK's retry of this run's own applied publish: LIVE is read (both halves,
+    // once) to tell, and nothing else is sent.
+    let after: Vec<(&str, Option<&str>)> = sent[index_of(&sent, "PublishFunction") + 1..]
+        .iter()
+        .map(|s| (s.op, s.stage))
+        .collect();
+    let mut after = after;
+    after.sort();
     assert_eq!(
-        ops(&sent).last(),
-        Some(&"PublishFunction"),
-        "no LIVE read after a failed publish\n{sent:#?}"
+        after,
+        [
+            ("DescribeFunction", Some("LIVE")),
+            ("GetFunction", Some("LIVE"))
+        ],
+        "only LIVE is read after a refused publish\n{sent:#?}"
     );
     let f = only(&report);
     let err = f.error.as_deref().unwrap_or_default();
@@ -1435,4 +1508,271 @@ async fn development_behind_live_is_updated_but_live_is_not_republished() {
     assert!(f.error.is_none() && f.changed && !f.published, "{f:#?}");
     assert_eq!(f.stage, Stage::Live);
     assert_eq!(f.etag.as_deref(), Some(live.etag.as_str()));
+}
+
+// ---- lost answers and the guarantees as written (issue 12) ---------------------------------------
+
+#[tokio::test]
+async fn a_lost_create_answer_is_recognised_and_the_created_code_is_tested_and_published() {
+    let mut model = Model::new();
+    model.lose = vec!["CreateFunction"];
+    let h = harness(model);
+    let report = run(
+        &h,
+        &plan(vec![function(
+            "fresh",
+            Some(NEW_CODE),
+            vec![case("a", None)],
+        )]),
+    )
+    .await;
+    let sent = h.wire.sent();
+    assert_eq!(count(&sent, "CreateFunction"), 1, "{sent:#?}");
+    let f = only(&report);
+    assert!(
+        f.succeeded() && f.published && f.changed && f.tested,
+        "{f:#?}"
+    );
+    let live = lock(&h.model).live("fresh").expect("published");
+    assert_eq!(live.code, NEW_CODE);
+    let tested = sent[index_of(&sent, "TestFunction")].if_match.clone();
+    assert_eq!(tested, Some(lock(&h.model).dev("fresh").etag), "{sent:#?}");
+    assert!(
+        f.steps
+            .iter()
+            .any(|l| l.contains("answer was lost") && l.contains("CreateFunction")),
+        "{:?}",
+        f.steps
+    );
+}
+
+#[tokio::test]
+async fn a_lost_update_answer_is_recognised_and_the_updated_etag_is_tested() {
+    let mut model = Model::new().with("redirect", OLD_CODE, Some(OLD_CODE));
+    model.lose = vec!["UpdateFunction"];
+    let h = harness(model);
+    let report = run(
+        &h,
+        &plan(vec![function(
+            "redirect",
+            Some(NEW_CODE),
+            vec![case("a", None)],
+        )]),
+    )
+    .await;
+    let sent = h.wire.sent();
+    assert_eq!(count(&sent, "UpdateFunction"), 1, "{sent:#?}");
+    let f = only(&report);
+    assert!(f.succeeded() && f.published, "{f:#?}");
+    let dev_etag = lock(&h.model).dev("redirect").etag;
+    assert_eq!(
+        sent[index_of(&sent, "TestFunction")].if_match.as_deref(),
+        Some(dev_etag.as_str())
+    );
+    assert_eq!(
+        sent[index_of(&sent, "PublishFunction")].if_match.as_deref(),
+        Some(dev_etag.as_str()),
+        "the recognised ETag is the one tested and published"
+    );
+    assert_eq!(
+        lock(&h.model).live("redirect").expect("live").code,
+        NEW_CODE
+    );
+}
+
+#[tokio::test]
+async fn an_update_412_from_someone_elses_change_still_fails_cleanly() {
+    let mut model = Model::new().with("redirect", OLD_CODE, Some(OLD_CODE));
+    model.update_error = Some((412, "PreconditionFailed"));
+    let h = harness(model);
+    let report = run(
+        &h,
+        &plan(vec![function(
+            "redirect",
+            Some(NEW_CODE),
+            vec![case("a", None)],
+        )]),
+    )
+    .await;
+    let sent = h.wire.sent();
+    let after: Vec<&str> = ops(&sent[index_of(&sent, "UpdateFunction") + 1..]);
+    assert!(
+        !after.contains(&"TestFunction") && !after.contains(&"PublishFunction"),
+        "DEVELOPMENT does not hold this run's code: nothing is tested or published\n{sent:#?}"
+    );
+    assert!(
+        after.contains(&"GetFunction"),
+        "DEVELOPMENT was read to tell: {after:?}"
+    );
+    let f = only(&report);
+    let err = f.error.as_deref().unwrap_or_default();
+    assert!(err.contains("UpdateFunction: PreconditionFailed"), "{err}");
+    assert!(!f.published);
+    assert_eq!(
+        lock(&h.model).live("redirect").expect("live").code,
+        OLD_CODE
+    );
+}
+
+#[tokio::test]
+async fn a_lost_publish_answer_is_settled_by_reading_live() {
+    let mut model = Model::new().with("redirect", OLD_CODE, Some(OLD_CODE));
+    model.lose = vec!["PublishFunction"];
+    let h = harness(model);
+    let report = run(
+        &h,
+        &plan(vec![function(
+            "redirect",
+            Some(NEW_CODE),
+            vec![case("a", None)],
+        )]),
+    )
+    .await;
+    let f = only(&report);
+    assert!(f.succeeded() && f.published, "{f:#?}");
+    let live = lock(&h.model).live("redirect").expect("live");
+    assert_eq!(live.code, NEW_CODE);
+    assert_eq!(f.stage, Stage::Live);
+    assert_eq!(
+        f.etag.as_deref(),
+        Some(live.etag.as_str()),
+        "the etag output is LIVE's"
+    );
+}
+
+#[tokio::test]
+async fn a_per_test_limit_fails_closed_when_test_function_reports_no_utilization() {
+    let mut model = Model::new().with("redirect", OLD_CODE, Some(OLD_CODE));
+    model.no_utilization = true;
+    let h = harness(model);
+    let mut limited = case("limited", None);
+    limited.max_compute_utilization = Some(50);
+    // The run's limit is the default 100: only the case's own limit is in play.
+    let report = run(
+        &h,
+        &plan(vec![function("redirect", Some(NEW_CODE), vec![limited])]),
+    )
+    .await;
+    let f = only(&report);
+    assert!(!f.published && !f.tested, "{f:#?}");
+    let t = &f.test_results[0];
+    assert!(!t.passed);
+    assert!(
+        t.diff
+            .iter()
+            .any(|d| d.contains("no readable value") && d.contains("50")),
+        "{:?}",
+        t.diff
+    );
+    assert_eq!(count(&h.wire.sent(), "PublishFunction"), 0);
+}
+
+#[tokio::test]
+async fn a_get_function_answer_without_an_etag_is_refused_before_any_write() {
+    let mut model = Model::new().with("redirect", OLD_CODE, Some(OLD_CODE));
+    model.get_without_etag = true;
+    let h = harness(model);
+    let report = run(
+        &h,
+        &plan(vec![function(
+            "redirect",
+            Some(NEW_CODE),
+            vec![case("a", None)],
+        )]),
+    )
+    .await;
+    let sent = h.wire.sent();
+    assert_eq!(sent.len(), 4, "only the reads\n{sent:#?}");
+    let err = only(&report).error.as_deref().unwrap_or_default();
+    assert!(err.contains("without an ETag"), "{err}");
+}
+
+#[tokio::test]
+async fn an_existing_function_keeps_its_runtime_when_none_is_named() {
+    let mut model = Model::new().with("old", OLD_CODE, Some(OLD_CODE));
+    if let Some((Some(d), Some(l))) = model
+        .functions
+        .get_mut("old")
+        .map(|f| (f.0.as_mut(), f.1.as_mut()))
+    {
+        d.runtime = "cloudfront-js-1.0".to_owned();
+        l.runtime = "cloudfront-js-1.0".to_owned();
+    }
+    let h = harness(model);
+    let fp = FunctionPlan::keeping_runtime("old".parse().expect("name"))
+        .with_code(NEW_CODE.to_owned())
+        .expect("code")
+        .with_tests(vec![case("a", None)]);
+    let report = run(&h, &plan(vec![fp])).await;
+    assert!(only(&report).published, "{report:#?}");
+    let m = lock(&h.model);
+    let (op, _, config) = m.written.last().expect("an update");
+    assert_eq!(op, "UpdateFunction");
+    assert_eq!(config.runtime().as_str(), "cloudfront-js-1.0");
+    assert_eq!(m.live("old").expect("live").runtime, "cloudfront-js-1.0");
+}
+
+#[tokio::test]
+async fn a_new_function_without_a_named_runtime_is_created_with_2_0() {
+    let h = harness(Model::new());
+    let fp = FunctionPlan::keeping_runtime("fresh".parse().expect("name"))
+        .with_code(NEW_CODE.to_owned())
+        .expect("code");
+    run(&h, &plan(vec![fp])).await;
+    let m = lock(&h.model);
+    let (op, _, config) = m.written.last().expect("a create");
+    assert_eq!(op, "CreateFunction");
+    assert_eq!(config.runtime().as_str(), "cloudfront-js-2.0");
+}
+
+#[tokio::test]
+async fn a_function_without_test_cases_is_published_but_not_tested() {
+    let h = harness(Model::new().with("redirect", OLD_CODE, Some(OLD_CODE)));
+    let report = run(
+        &h,
+        &plan(vec![function("redirect", Some(NEW_CODE), vec![])]),
+    )
+    .await;
+    let f = only(&report);
+    assert!(f.published && !f.tested && f.published_untested(), "{f:#?}");
+    let tested = run(
+        &harness(Model::new().with("redirect", OLD_CODE, Some(OLD_CODE))),
+        &plan(vec![function(
+            "redirect",
+            Some(NEW_CODE),
+            vec![case("a", None)],
+        )]),
+    )
+    .await;
+    assert!(only(&tested).tested, "{tested:#?}");
+}
+
+#[tokio::test]
+async fn a_create_409_from_someone_elses_function_still_fails_cleanly() {
+    let mut model = Model::new();
+    model.foreign_create = Some(OLD_CODE);
+    let h = harness(model);
+    let report = run(
+        &h,
+        &plan(vec![function(
+            "fresh",
+            Some(NEW_CODE),
+            vec![case("a", None)],
+        )]),
+    )
+    .await;
+    let sent = h.wire.sent();
+    assert_eq!(count(&sent, "TestFunction"), 0, "{sent:#?}");
+    assert_eq!(count(&sent, "PublishFunction"), 0, "{sent:#?}");
+    let f = only(&report);
+    let err = f.error.as_deref().unwrap_or_default();
+    assert!(
+        err.contains("CreateFunction: FunctionAlreadyExists") && err.contains("Another writer"),
+        "{err}"
+    );
+    assert!(!f.published);
+    assert!(
+        lock(&h.model).live("fresh").is_none(),
+        "nothing reached LIVE"
+    );
 }

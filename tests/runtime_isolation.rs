@@ -74,6 +74,16 @@ fn globals_prototypes_and_built_ins_do_not_leak() {
 }
 
 #[test]
+fn a_function_replacing_json_still_gets_its_output_and_logs_written() {
+    let code = "JSON.stringify = function () { return 'patched'; };
+                JSON.parse = function () { return null; };
+                function handler(e) { console.log({ a: 1 }); e.request.headers['x-seen'] = { value: 'ok' }; return e.request; }";
+    let out = run(code, Runtime::Js2);
+    assert_eq!(seen(&out), "ok");
+    assert_eq!(out.logs, vec![r#"{"a":1}"#]);
+}
+
+#[test]
 fn the_library_is_rebuilt_for_each_invocation() {
     let patch = "Buffer.prototype.toString = function () { return 'patched'; };\n\
                  require('crypto').createHash = function () { return null; };\n\
@@ -187,7 +197,6 @@ fn nothing_leaks_after_a_timeout() {
             out.error.unwrap_or_default().contains("compute time"),
             "{rt}"
         );
-        assert_eq!(out.logs, vec!["before the loop"]);
         // The next invocation, with the default budget, sees a clean environment and its own logs.
         let out = run(INSPECT, rt);
         assert_eq!(seen(&out), CLEAN, "{rt}");

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use aws_sdk_cloudfront::config::http::HttpResponse;
 use aws_sdk_cloudfront::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudfront::operation::{
     create_function::CreateFunctionError, describe_function::DescribeFunctionError,
@@ -228,6 +229,8 @@ pub struct AwsError {
     pub code: AwsErrorCode,
     /// The service's message, or the transport error's chain, on one line.
     pub message: String,
+    /// The HTTP status of the last answer, when one came back.
+    pub status: Option<u16>,
 }
 
 impl AwsError {
@@ -237,14 +240,15 @@ impl AwsError {
             operation,
             code,
             message: one_line(&message.into()),
+            status: None,
         }
     }
 
-    pub(crate) fn from_sdk<E, R>(operation: &'static str, err: SdkError<E, R>) -> Self
+    pub(crate) fn from_sdk<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> Self
     where
         E: ModeledError,
-        R: std::fmt::Debug + 'static,
     {
+        let status = err.raw_response().map(|r| r.status().as_u16());
         let (code, message) = match &err {
             SdkError::ServiceError(se) => {
                 let e = se.err();
@@ -268,7 +272,29 @@ impl AwsError {
             SdkError::ConstructionFailure(_) => (AwsErrorCode::InvalidRequest, causes(&err)),
             _ => (AwsErrorCode::ResponseError, causes(&err)),
         };
-        Self::new(operation, code, message)
+        Self {
+            status,
+            ..Self::new(operation, code, message)
+        }
+    }
+
+    /// True when a write may have been applied although no success came back: the answer was
+    /// lost (timeout, dropped connection, unreadable response) or the SDK's last retry met a
+    /// transient error (5xx, throttling) after an earlier attempt that may have gone through.
+    pub fn may_have_applied(&self) -> bool {
+        matches!(
+            self.code,
+            AwsErrorCode::Timeout
+                | AwsErrorCode::DispatchFailure
+                | AwsErrorCode::ResponseError
+                | AwsErrorCode::ServiceUnavailable
+                | AwsErrorCode::Throttling
+        ) || self.status.is_some_and(|s| s >= 500)
+    }
+
+    /// True for 409 FunctionAlreadyExists on CreateFunction.
+    pub fn is_already_exists(&self) -> bool {
+        self.code == AwsErrorCode::FunctionAlreadyExists
     }
 
     /// True for 412 PreconditionFailed: the ETag sent is no longer current.

@@ -124,6 +124,9 @@ fn hint(code: &AwsErrorCode) -> &'static str {
         AwsErrorCode::NoSuchFunctionExists => {
             " Set function-file to create it, or check function-name."
         }
+        AwsErrorCode::FunctionAlreadyExists => {
+            " Another writer created it with other code or config meanwhile; rerun to update it."
+        }
         AwsErrorCode::InvalidIfMatchVersion => {
             " The ETag sent is not valid for this function; rerun."
         }

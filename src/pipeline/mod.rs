@@ -169,6 +169,8 @@ enum Phase1 {
 struct Tested {
     report: FunctionReport,
     dev: FunctionState,
+    /// The code DEVELOPMENT held when it was tested at `dev.etag`.
+    code: Vec<u8>,
     live: Option<FunctionState>,
     live_matches: bool,
     started: Instant,
@@ -200,12 +202,13 @@ async fn prepare_and_test(
         report.function_arn = Some(synced.dev.arn.clone());
         test::test(cf, fp, &synced.dev, &mut report).await?;
         let live_matches = synced.matches(stages.live.as_ref(), stages.live_code.as_deref());
-        Ok::<_, FunctionError>((synced.dev, stages.live, live_matches))
+        Ok::<_, FunctionError>((synced, stages.live, live_matches))
     };
     match steps.await {
-        Ok((dev, live, live_matches)) => Ok(Tested {
+        Ok((synced, live, live_matches)) => Ok(Tested {
             report,
-            dev,
+            dev: synced.dev,
+            code: synced.code,
             live,
             live_matches,
             started,
@@ -265,6 +268,7 @@ fn blank_report(fp: &FunctionPlan) -> FunctionReport {
         etag: None,
         status: None,
         published: false,
+        tested: false,
         changed: false,
         compute_utilization: None,
         test_results: Vec::new(),

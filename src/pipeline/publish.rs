@@ -1,11 +1,15 @@
 //! Steps 4 and 5, publish and read back: publish exactly the tested ETag (unless LIVE already holds
 //! it, or `publish` is false), then read LIVE for the `etag` and `status` outputs.
+//!
+//! A PublishFunction without a clear answer (timeout, dropped connection, 5xx after the retries,
+//! or a 412 that may be the SDK's retry of this run's own applied publish) is settled by reading
+//! LIVE: the outputs say what LIVE holds, never what the run hoped for.
 
-use crate::aws::CloudFront;
+use crate::aws::{AwsError, CloudFront, FunctionState};
 use crate::report::FunctionReport;
-use crate::types::Stage;
+use crate::types::{FunctionName, Stage};
 
-use super::{FunctionError, Tested, at_stage};
+use super::{FunctionError, Tested, at_stage, read};
 
 /// Publishes a tested function and finishes its report.
 pub(super) async fn finish(cf: &CloudFront, t: Tested, publish: bool) -> FunctionReport {
@@ -17,6 +21,7 @@ pub(super) async fn finish(cf: &CloudFront, t: Tested, publish: bool) -> Functio
     let Tested {
         mut report,
         dev,
+        code,
         live,
         live_matches,
         started,
@@ -40,18 +45,66 @@ pub(super) async fn finish(cf: &CloudFront, t: Tested, publish: bool) -> Functio
             report.stage = Stage::Live;
             read_back(cf, &mut report).await;
         }
+        Err(e) if e.is_precondition_failed() || e.may_have_applied() => {
+            settle(cf, &mut report, &dev, &code, e).await;
+        }
         Err(e) => {
             at_stage(&mut report, Stage::Development, &dev);
-            let err = if e.is_precondition_failed() {
-                FunctionError::ChangedAfterTest { name }
-            } else {
-                FunctionError::aws(&name, e)
-            };
-            report.error = Some(err.to_string());
+            report.error = Some(FunctionError::aws(&name, e).to_string());
         }
     }
     report.duration = started.elapsed();
     report
+}
+
+/// After a PublishFunction that may or may not have gone through, reads LIVE: when it holds
+/// exactly the tested code and config, the publish happened (`published=true`); otherwise the
+/// publish's own error stands (the 412 message for a real change by someone else).
+async fn settle(
+    cf: &CloudFront,
+    report: &mut FunctionReport,
+    dev: &FunctionState,
+    code: &[u8],
+    err: AwsError,
+) {
+    let name = report.name.clone();
+    let failed = |report: &mut FunctionReport, why: String| {
+        at_stage(report, Stage::Development, dev);
+        report.error = Some(why);
+    };
+    match read::read_stage(cf, &name, Stage::Live).await {
+        Ok(Some((live, live_code))) if live_code == code && same_config(&live, dev) => {
+            report.published = true;
+            report.steps.push(format!(
+                "PublishFunction: the answer was lost (the call ended in {}); LIVE ETag {} holds exactly the tested code and config: recognised as this run's publish",
+                err.code, live.etag
+            ));
+            report.function_arn = Some(live.arn.clone());
+            at_stage(report, Stage::Live, &live);
+        }
+        Ok(_) => failed(report, publish_error(&name, err).to_string()),
+        Err(read_err) => failed(
+            report,
+            format!(
+                "{}; reading LIVE to see whether the publish went through failed too ({read_err}), so whether LIVE holds the tested code is unknown",
+                publish_error(&name, err)
+            ),
+        ),
+    }
+}
+
+/// The publish's own failure: a 412 means the tested ETag is no longer current.
+fn publish_error(name: &FunctionName, err: AwsError) -> FunctionError {
+    if err.is_precondition_failed() {
+        FunctionError::ChangedAfterTest { name: name.clone() }
+    } else {
+        FunctionError::aws(name, err)
+    }
+}
+
+/// The config a publish copies from DEVELOPMENT to LIVE.
+fn same_config(live: &FunctionState, dev: &FunctionState) -> bool {
+    live.runtime == dev.runtime && live.comment == dev.comment && live.kvs_arns == dev.kvs_arns
 }
 
 /// Reads LIVE after a publish for the outputs.

@@ -3,7 +3,7 @@
 
 use crate::aws::{CloudFront, FunctionState, StageCode};
 use crate::plan::FunctionPlan;
-use crate::types::{Etag, Stage};
+use crate::types::{Etag, FunctionName, Stage};
 
 use super::FunctionError;
 
@@ -84,7 +84,25 @@ pub(super) fn check_if_match(
     })
 }
 
-/// Checks that DescribeFunction and GetFunction saw the same version of a stage.
+/// DescribeFunction and GetFunction of one stage at once, refused when they saw two versions:
+/// what a lost answer's recovery reads to see whether this run's write went through.
+pub(super) async fn read_stage(
+    cf: &CloudFront,
+    name: &FunctionName,
+    stage: Stage,
+) -> Result<Option<(FunctionState, Vec<u8>)>, FunctionError> {
+    let (state, code) = tokio::try_join!(cf.describe(name, stage), cf.get_code(name, stage))
+        .map_err(|e| FunctionError::aws(name, e))?;
+    same_version(&state, &code).map_err(|why| FunctionError::TornRead {
+        name: name.clone(),
+        stage,
+        why,
+    })?;
+    Ok(state.zip(code.map(|c| c.code)))
+}
+
+/// Checks that DescribeFunction and GetFunction saw the same version of a stage. A GetFunction
+/// answer without an ETag proves nothing, so it is refused rather than trusted.
 fn same_version(state: &Option<FunctionState>, code: &Option<StageCode>) -> Result<(), String> {
     match (state, code) {
         (None, None) => Ok(()),
@@ -92,6 +110,10 @@ fn same_version(state: &Option<FunctionState>, code: &Option<StageCode>) -> Resu
             "DescribeFunction saw ETag {}, GetFunction {e}",
             s.etag
         )),
+        (Some(_), Some(StageCode { etag: None, .. })) => Err(
+            "GetFunction answered without an ETag, so its code cannot be tied to DescribeFunction's version"
+                .to_owned(),
+        ),
         (Some(_), Some(_)) => Ok(()),
         (Some(_), None) | (None, Some(_)) => {
             Err("it appeared or vanished between DescribeFunction and GetFunction".to_owned())
@@ -126,8 +148,9 @@ mod tests {
     fn reads_of_two_versions_of_one_stage_are_refused() {
         assert!(same_version(&Some(state("E1")), &Some(code(Some("E1")))).is_ok());
         assert!(same_version(&None, &None).is_ok());
-        // No ETag on GetFunction: nothing to compare, accepted.
-        assert!(same_version(&Some(state("E1")), &Some(code(None))).is_ok());
+        // No ETag on GetFunction: nothing ties its code to the described version.
+        let err = same_version(&Some(state("E1")), &Some(code(None))).unwrap_err();
+        assert!(err.contains("without an ETag"), "{err}");
         let err = same_version(&Some(state("E1")), &Some(code(Some("E2")))).unwrap_err();
         assert!(err.contains("E1") && err.contains("E2"), "{err}");
         assert!(same_version(&None, &Some(code(Some("E1")))).is_err());

@@ -1,11 +1,16 @@
 //! Step 2, sync: make DEVELOPMENT hold the plan's code and config. Create the function when it is
 //! missing; update it only when code or config differ; otherwise leave it alone.
+//!
+//! A write whose answer was lost (the service applied it, the response never arrived) makes the
+//! SDK's retry meet the state the first attempt left: 409 on a create, 412 on an update. Then
+//! DEVELOPMENT is read, and when it holds exactly what this run sent, the run goes on from there.
 
-use crate::aws::{CloudFront, FunctionSpec, FunctionState};
+use crate::aws::{AwsError, CloudFront, FunctionSpec, FunctionState};
 use crate::plan::FunctionPlan;
 use crate::report::FunctionReport;
+use crate::types::Stage;
 
-use super::FunctionError;
+use super::{FunctionError, read};
 
 /// DEVELOPMENT after the sync, with the code it holds (the code that will be tested).
 pub(super) struct Synced {
@@ -56,15 +61,18 @@ async fn create(
     report: &mut FunctionReport,
 ) -> Result<Synced, FunctionError> {
     let spec = FunctionSpec {
-        runtime: fp.runtime(),
+        runtime: fp.runtime().unwrap_or_default(),
         comment: fp.comment().unwrap_or_default().to_owned(),
         kvs_arns: fp.kvs_arns().map(<[_]>::to_vec).unwrap_or_default(),
         code: code.to_owned(),
     };
-    let state = cf
-        .create(fp.name(), &spec)
-        .await
-        .map_err(|e| FunctionError::aws(fp.name(), e))?;
+    let state = match cf.create(fp.name(), &spec).await {
+        Ok(state) => state,
+        Err(e) if e.is_already_exists() || e.may_have_applied() => {
+            return recognise(cf, fp, &spec, e, report).await;
+        }
+        Err(e) => return Err(FunctionError::aws(fp.name(), e)),
+    };
     report.changed = true;
     report
         .steps
@@ -83,18 +91,14 @@ async fn update(
     code: &str,
     report: &mut FunctionReport,
 ) -> Result<Synced, FunctionError> {
-    // What the plan leaves unset keeps what DEVELOPMENT has.
+    // What the plan leaves unset keeps what DEVELOPMENT has, the runtime too.
     let spec = FunctionSpec {
-        runtime: fp.runtime(),
+        runtime: fp.runtime().unwrap_or(dev.runtime),
         comment: fp.comment().unwrap_or(&dev.comment).to_owned(),
         kvs_arns: fp.kvs_arns().unwrap_or(&dev.kvs_arns).to_vec(),
         code: code.to_owned(),
     };
-    let differs = dev_code.as_deref() != Some(code.as_bytes())
-        || dev.runtime != spec.runtime
-        || dev.comment != spec.comment
-        || dev.kvs_arns != spec.kvs_arns;
-    if !differs {
+    if dev_code.as_deref().is_some_and(|c| holds(&dev, c, &spec)) {
         report
             .steps
             .push("sync: DEVELOPMENT already holds this code and config".to_owned());
@@ -103,10 +107,13 @@ async fn update(
             code: code.as_bytes().to_vec(),
         });
     }
-    let state = cf
-        .update(fp.name(), &dev.etag, &spec)
-        .await
-        .map_err(|e| FunctionError::aws(fp.name(), e))?;
+    let state = match cf.update(fp.name(), &dev.etag, &spec).await {
+        Ok(state) => state,
+        Err(e) if e.is_precondition_failed() || e.may_have_applied() => {
+            return recognise(cf, fp, &spec, e, report).await;
+        }
+        Err(e) => return Err(FunctionError::aws(fp.name(), e)),
+    };
     report.changed = true;
     report.steps.push(format!(
         "UpdateFunction: DEVELOPMENT ETag {} -> {}",
@@ -116,4 +123,37 @@ async fn update(
         dev: state,
         code: code.as_bytes().to_vec(),
     })
+}
+
+/// True when a stage holds exactly `spec`: code bytes, runtime, comment and associations.
+fn holds(state: &FunctionState, code: &[u8], spec: &FunctionSpec) -> bool {
+    code == spec.code.as_bytes()
+        && state.runtime == spec.runtime
+        && state.comment == spec.comment
+        && state.kvs_arns == spec.kvs_arns
+}
+
+/// After a create or update that may have been applied although it failed (`err`), reads
+/// DEVELOPMENT: when it holds exactly `spec`, the write was this run's and the run goes on from
+/// its ETag; otherwise (someone else's change, or the read fails) the write's own error stands.
+async fn recognise(
+    cf: &CloudFront,
+    fp: &FunctionPlan,
+    spec: &FunctionSpec,
+    err: AwsError,
+    report: &mut FunctionReport,
+) -> Result<Synced, FunctionError> {
+    let read = read::read_stage(cf, fp.name(), Stage::Development).await;
+    let Ok(Some((dev, code))) = read else {
+        return Err(FunctionError::aws(fp.name(), err));
+    };
+    if !holds(&dev, &code, spec) {
+        return Err(FunctionError::aws(fp.name(), err));
+    }
+    report.changed = true;
+    report.steps.push(format!(
+        "{}: the answer was lost (the call ended in {}); DEVELOPMENT ETag {} holds exactly this run's code and config: recognised as this run's write",
+        err.operation, err.code, dev.etag
+    ));
+    Ok(Synced { dev, code })
 }

@@ -32,6 +32,7 @@ pub(super) async fn test(
     }
     let total = results.len();
     report.test_results = results;
+    report.tested = total > 0 && failed == 0;
     if failed > 0 {
         at_stage(report, Stage::Development, dev);
         return Err(FunctionError::TestsFailed {
@@ -102,11 +103,12 @@ fn judge(case: &TestCase, run: TestRun, max: u32) -> TestResult {
         run.compute_utilization.unwrap_or(0),
         max,
     );
-    // A limit that cannot be checked is not met.
-    if run.compute_utilization.is_none() && max < 100 {
+    // A limit that cannot be checked is not met: the case's own limit as much as the run's.
+    let limit = case.max_compute_utilization.map_or(max, |m| m.min(max));
+    if run.compute_utilization.is_none() && limit < 100 {
         verdict.passed = false;
         verdict.failures.push(format!(
-            "compute utilization: TestFunction reported no readable value, so the limit of {max} cannot be checked"
+            "compute utilization: TestFunction reported no readable value, so the limit of {limit} cannot be checked"
         ));
     }
     TestResult {
@@ -118,5 +120,44 @@ fn judge(case: &TestCase, run: TestRun, max: u32) -> TestResult {
         error: run.error,
         diff: verdict.failures,
         file: Some(case.source.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(max: Option<u32>) -> TestCase {
+        TestCase {
+            name: "c".to_owned(),
+            event: serde_json::json!({}),
+            expect: None,
+            expect_error: None,
+            max_compute_utilization: max,
+            source: "c.json".into(),
+        }
+    }
+
+    fn run(cu: Option<u32>) -> TestRun {
+        TestRun {
+            compute_utilization: cu,
+            ..TestRun::default()
+        }
+    }
+
+    #[test]
+    fn a_missing_utilization_fails_any_limit_below_100_the_case_or_the_run_sets() {
+        let per_test = judge(&case(Some(50)), run(None), 100);
+        assert!(!per_test.passed, "{per_test:?}");
+        assert!(
+            per_test.diff.iter().any(|d| d.contains("limit of 50")),
+            "{:?}",
+            per_test.diff
+        );
+        assert!(!judge(&case(None), run(None), 80).passed);
+        // Nothing to check against: no limit below 100 anywhere.
+        assert!(judge(&case(None), run(None), 100).passed);
+        assert!(judge(&case(Some(50)), run(Some(40)), 100).passed);
+        assert!(!judge(&case(Some(50)), run(Some(51)), 100).passed);
     }
 }

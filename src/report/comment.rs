@@ -87,12 +87,23 @@ fn outcome(f: &FunctionReport) -> &'static str {
         "held back: passed, not published because another function failed"
     } else if !f.succeeded() {
         "failed"
+    } else if f.published_untested() {
+        "published untested (no test cases)"
     } else if f.published {
         "published to LIVE"
     } else if f.stage == Stage::Live {
         "unchanged: LIVE already holds this code"
     } else {
         "tested, not published"
+    }
+}
+
+/// A mark after "yes" for a publish that no test ran against.
+fn untested(f: &FunctionReport) -> &'static str {
+    if f.published_untested() {
+        " ⚠️ untested"
+    } else {
+        ""
     }
 }
 
@@ -106,7 +117,7 @@ fn functions_table(report: &Report) -> Vec<String> {
     for f in &report.functions {
         let passed = f.test_results.iter().filter(|t| t.passed).count();
         parts.push(format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {}/{} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {}{} | {}/{} | {} |\n",
             code_cell(f.name.as_str()),
             result_mark(f),
             f.stage.as_str(),
@@ -114,6 +125,7 @@ fn functions_table(report: &Report) -> Vec<String> {
             opt_cell(f.status.as_deref()),
             yes_no(f.changed),
             yes_no(f.published),
+            untested(f),
             passed,
             f.test_results.len(),
             utilization(f.compute_utilization),
@@ -150,7 +162,7 @@ fn function_details_table(f: &FunctionReport) -> Vec<String> {
     let _ = writeln!(t, "| ETag | {} |", opt_code_cell(f.etag.as_deref()));
     let _ = writeln!(t, "| Status | {} |", opt_cell(f.status.as_deref()));
     let _ = writeln!(t, "| Changed | {} |", yes_no(f.changed));
-    let _ = writeln!(t, "| Published | {} |", yes_no(f.published));
+    let _ = writeln!(t, "| Published | {}{} |", yes_no(f.published), untested(f));
     let _ = writeln!(
         t,
         "| Compute utilization | {} |",
@@ -378,6 +390,7 @@ mod tests {
             etag: Some("E2QWRUHAPOMQZL".parse().unwrap()),
             status: Some(FunctionStatus::Unassociated),
             published: true,
+            tested: true,
             changed: true,
             compute_utilization: Some(17),
             test_results: vec![test("redirects apex", true, Some(17))],
@@ -431,6 +444,20 @@ mod tests {
         );
         let body = render("manifest:cf.yaml", &report(vec![function("a")]));
         assert!(body.starts_with("<!-- cloudfront-publish:manifest:cf.yaml -->\n"));
+    }
+
+    #[test]
+    fn a_publish_without_tests_is_shown_as_published_untested() {
+        let mut f = function("redirect-www");
+        f.tested = false;
+        f.test_results.clear();
+        let body = render("redirect-www", &report(vec![f.clone()]));
+        assert!(body.contains("published untested"), "{body}");
+        assert!(body.contains("| Published | yes ⚠️ untested |"), "{body}");
+        let multi = render("m", &report(vec![f, function("b")]));
+        assert_eq!(multi.matches("⚠️ untested").count(), 1, "{multi}");
+        let tested = render("redirect-www", &report(vec![function("redirect-www")]));
+        assert!(!tested.contains("untested"), "{tested}");
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub struct FunctionReport {
     pub status: Option<FunctionStatus>,
     /// True when PublishFunction succeeded in this run.
     pub published: bool,
+    /// True when at least one test ran and every test passed, on the ETag that was published (or
+    /// reported); false for a function without test cases.
+    pub tested: bool,
     /// True when code or config was created or updated in this run.
     pub changed: bool,
     /// Highest ComputeUtilization over the tests.
@@ -114,6 +117,11 @@ impl FunctionReport {
     /// True when the function ended without error.
     pub fn succeeded(&self) -> bool {
         self.error.is_none()
+    }
+
+    /// True when this run published code that no test ran against (no test cases).
+    pub fn published_untested(&self) -> bool {
+        self.published && !self.tested
     }
 }
 

@@ -17,6 +17,7 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
             ("etag", f.etag.as_deref().unwrap_or_default().to_owned()),
             ("status", f.status.as_deref().unwrap_or_default().to_owned()),
             ("published", f.published.to_string()),
+            ("tested", f.tested.to_string()),
             ("changed", f.changed.to_string()),
             (
                 "compute-utilization",
@@ -32,6 +33,11 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
         ],
         _ => vec![
             ("published", any(|f| f.published)),
+            // A manifest run is tested only when every function is.
+            (
+                "tested",
+                report.functions.iter().all(|f| f.tested).to_string(),
+            ),
             ("changed", any(|f| f.changed)),
             (
                 "compute-utilization",
@@ -58,6 +64,7 @@ pub fn invalid_input_outputs() -> Vec<(&'static str, String)> {
     vec![
         ("published", false.to_string()),
         ("changed", false.to_string()),
+        ("tested", false.to_string()),
     ]
 }
 

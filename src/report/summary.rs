@@ -28,7 +28,11 @@ pub fn render(report: &Report) -> String {
             code_cell(f.etag.as_deref().unwrap_or("-")),
             cell(f.status.as_deref().unwrap_or("-")),
             f.changed,
-            f.published,
+            if f.published_untested() {
+                "true (untested)".to_owned()
+            } else {
+                f.published.to_string()
+            },
             f.compute_utilization
                 .map_or("-".to_owned(), |c| c.to_string()),
             f.duration.as_secs_f64()
@@ -46,7 +50,11 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(s, "> {}\n", cell(n));
         }
         if f.test_results.is_empty() {
-            s.push_str("No test cases.\n");
+            s.push_str(if f.published {
+                "> ⚠️ **published untested**: no test cases ran (set `test-events`).\n"
+            } else {
+                "No test cases.\n"
+            });
             continue;
         }
         s.push_str("| test | result | compute utilization | detail |\n|---|---|---|---|\n");
@@ -89,6 +97,7 @@ mod tests {
             etag: Some("E1".parse().unwrap()),
             status: None,
             published: false,
+            tested: false,
             changed: true,
             compute_utilization: Some(3),
             test_results: vec![TestResult {

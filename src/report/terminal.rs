@@ -76,6 +76,11 @@ pub fn function(f: &FunctionReport, paint: Paint, cwd: Option<&Path>) -> String 
         )
     } else if !f.succeeded() {
         (paint.red("✗"), paint.red("failed"))
+    } else if f.published_untested() {
+        (
+            paint.yellow("✓"),
+            paint.yellow("published to LIVE untested (no test cases)"),
+        )
     } else if f.published {
         (paint.green("✓"), "published to LIVE".to_owned())
     } else {
@@ -223,6 +228,7 @@ mod tests {
             error: None,
             note: Some("not published: another function of the manifest failed".to_owned()),
             held_back: true,
+            tested: true,
             warnings: vec![],
             steps: vec![],
             duration: Default::default(),

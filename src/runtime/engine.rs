@@ -23,6 +23,7 @@ use crate::types::Runtime;
 
 const PRELUDE: &str = include_str!("prelude.js");
 const LIBRARY: &str = include_str!("library.js");
+const CLOUDFRONT: &str = include_str!("cloudfront.js");
 
 /// Appended to the function so the driver finds `handler` in both scripts and modules.
 const HANDLER_HOOK: &str =
@@ -202,11 +203,16 @@ std::thread_local! {
     static LIBRARY_TIME: std::cell::Cell<Duration> = const { std::cell::Cell::new(Duration::ZERO) };
 }
 
-/// The library factory for the prelude's lazy names, loaded into the calling context.
-fn library<'js>(ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+/// The factory of a lazily loaded part of the environment (`library` or `cloudfront`), loaded
+/// into the calling context.
+fn library<'js>(ctx: Ctx<'js>, name: String) -> rquickjs::Result<Value<'js>> {
     static LIBRARY_BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    static CLOUDFRONT_BYTES: OnceLock<Vec<u8>> = OnceLock::new();
     let started = CpuClock::start();
-    let bytes = process_bytecode(&ctx, &LIBRARY_BYTES, LIBRARY, "library.js")?;
+    let bytes = match name.as_str() {
+        "cloudfront" => process_bytecode(&ctx, &CLOUDFRONT_BYTES, CLOUDFRONT, "cloudfront.js")?,
+        _ => process_bytecode(&ctx, &LIBRARY_BYTES, LIBRARY, "library.js")?,
+    };
     let factory = bytecode::run_script(&ctx, bytes);
     LIBRARY_TIME.with(|t| t.set(t.get() + started.elapsed()));
     factory

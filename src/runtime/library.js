@@ -1,10 +1,10 @@
 // The part of the CloudFront Functions environment that most functions never touch: encodings,
 // `crypto`, `querystring`, the 1.0 byte-string methods, and the 2.0 `Buffer`, `TextEncoder`,
-// `TextDecoder`, `atob`/`btoa` and `cloudfront` module. Compiled once per process; a context runs
-// it only when the function first touches one of these names (see prelude.js, `lazy`).
-// The completion value is a factory: (V2, nativeHash, kvsJson) -> { G, S, SP, modules }, the
-// globals, `String` statics, `String.prototype` methods and modules to install.
-(function (V2, nativeHash, kvsJson) {
+// `TextDecoder` and `atob`/`btoa` (the `cloudfront` module is cloudfront.js). Compiled once per
+// process; a context runs it only when the function first touches one of these names (see
+// prelude.js, `lazy`). The completion value is a factory: (V2, nativeHash) -> { G, S, SP, modules },
+// the globals, `String` statics, `String.prototype` methods and modules to install.
+(function (V2, nativeHash) {
   'use strict';
   var G = {}, S = {}, SP = {};
   function hide(obj, name, value) {
@@ -437,69 +437,6 @@
       return r;
     });
 
-    // Key value store: one store per function (the service allows one association).
-    var store = null;
-    if (typeof kvsJson === 'string') {
-      var data = JSON.parse(kvsJson);
-      var keys = Object.keys(data);
-      var kvsHandle = {};
-      hide(kvsHandle, 'get', function get(key, options) {
-        var format = options && options.format !== undefined ? options.format : 'string';
-        return new Promise(function (resolve, reject) {
-          var k = String(key);
-          if (!Object.prototype.hasOwnProperty.call(data, k)) {
-            reject(new Error('Key "' + k + '" not found in the key value store'));
-            return;
-          }
-          var v = data[k];
-          switch (format) {
-            case 'string': resolve(v); break;
-            case 'json':
-              try { resolve(JSON.parse(v)); } catch (e) { reject(new SyntaxError('Value of key "' + k + '" is not valid JSON')); }
-              break;
-            case 'bytes': resolve(Buffer.from(v, 'utf8')); break;
-            default: reject(new TypeError('Unknown format: "' + format + '" (expected string, json or bytes)'));
-          }
-        });
-      });
-      hide(kvsHandle, 'exists', function exists(key) {
-        return Promise.resolve(Object.prototype.hasOwnProperty.call(data, String(key)));
-      });
-      hide(kvsHandle, 'meta', function meta() {
-        var t = '2024-01-01T00:00:00.000Z';
-        return Promise.resolve({ creationDateTime: t, lastUpdatedDateTime: t, keyCount: keys.length });
-      });
-      store = kvsHandle;
-    }
-
-    // Origin helpers: the Test API does not check origin changes (AWS docs), so the calls are only
-    // validated and recorded, never reflected in the output.
-    var originCalls = [];
-    function needObject(name, v) {
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new TypeError(name + ': argument must be an object');
-    }
-    var cf = {};
-    hide(cf, 'kvs', function kvs(id) {
-      if (store === null) throw new Error('There is no key value store associated with this function');
-      return store;
-    });
-    hide(cf, 'updateRequestOrigin', function updateRequestOrigin(params) {
-      needObject('updateRequestOrigin', params);
-      originCalls.push({ method: 'updateRequestOrigin', params: params });
-    });
-    hide(cf, 'selectRequestOriginById', function selectRequestOriginById(id, params) {
-      if (typeof id !== 'string' || id.length === 0) throw new TypeError('selectRequestOriginById: origin id must be a non-empty string');
-      originCalls.push({ method: 'selectRequestOriginById', id: id, params: params });
-    });
-    hide(cf, 'createRequestOriginGroup', function createRequestOriginGroup(params) {
-      needObject('createRequestOriginGroup', params);
-      if (!Array.isArray(params.originIds) || params.originIds.length < 2) {
-        throw new TypeError('createRequestOriginGroup: originIds must list at least two origin ids');
-      }
-      originCalls.push({ method: 'createRequestOriginGroup', params: params });
-    });
-    modules.cloudfront = cf;
-    hide(G, '__cf_origin_calls', originCalls);
   }
   return { G: G, S: S, SP: SP, modules: modules };
 })

@@ -11,10 +11,11 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 use rquickjs::loader::{BuiltinResolver, ImportAttributes, Loader};
 use rquickjs::module::Declared;
-use rquickjs::{Ctx, Module};
+use rquickjs::{Ctx, Module, WriteOptions};
 
 /// How an invocation gets its engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,10 +102,20 @@ impl Loader for Builtins {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<Module<'js, Declared>> {
-        if !BUILTIN_MODULES.contains(&name) {
+        // Compiled once per process, then read from bytecode in every context.
+        static BYTES: [OnceLock<Vec<u8>>; 4] = [const { OnceLock::new() }; 4];
+        let Some(i) = BUILTIN_MODULES.iter().position(|m| *m == name) else {
             return Err(rquickjs::Error::new_loading(name));
+        };
+        if let Some(bytes) = BYTES[i].get() {
+            // SAFETY: written by `Module::write` of this same engine build in this process, from
+            // our own source, which is what `Module::load` requires.
+            return unsafe { Module::load(ctx.clone(), bytes) };
         }
-        Module::declare(ctx.clone(), name, builtin_module_source(name))
+        let module = Module::declare(ctx.clone(), name, builtin_module_source(name))?;
+        let bytes = module.write(WriteOptions::default())?;
+        let _ = BYTES[i].set(bytes);
+        Ok(module)
     }
 }
 

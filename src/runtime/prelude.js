@@ -1,12 +1,12 @@
 // The CloudFront Functions environment every context gets before the function's code runs: console,
 // require, the restrictions on dynamic code and the invocation driver. Everything else (encodings,
-// crypto, querystring, Buffer, the cloudfront module, ...) is in library.js and is loaded into the
-// context the first time the function touches one of its names, so a function that uses none of
-// it does not pay for building it.
+// crypto, querystring, Buffer, ...) is in library.js, and the cloudfront module in cloudfront.js;
+// each is loaded into the context the first time the function touches one of its names, so a
+// function that uses none of it does not pay for building it.
 // Rust provides: __cf_v2 (bool), __cf_kvs_json (JSON string or null), __cf_native_log(line),
-// __cf_native_hash(alg, keyByteString|null, dataByteString) -> hex, __cf_native_library() -> the
-// library factory. Everything here is hidden (non-enumerable) so it does not show up in the
-// function's globals.
+// __cf_native_hash(alg, keyByteString|null, dataByteString) -> hex, __cf_native_library(name) -> the
+// factory of library.js or cloudfront.js. Everything here is hidden (non-enumerable) so it does not
+// show up in the function's globals.
 (function (g) {
   'use strict';
   var V2 = g.__cf_v2 === true;
@@ -27,8 +27,13 @@
   // ---- lazy names: an accessor that loads the library, then becomes a plain hidden property ----
   var lib = null;
   function library() {
-    if (lib === null) lib = nativeLibrary()(V2, nativeHash, kvsJson);
+    if (lib === null) lib = nativeLibrary('library')(V2, nativeHash);
     return lib;
+  }
+  var cfPart = null;
+  function cloudfront() {
+    if (cfPart === null) cfPart = nativeLibrary('cloudfront')(g, kvsJson);
+    return cfPart;
   }
   function lazy(obj, name, pick) {
     Object.defineProperty(obj, name, {
@@ -43,13 +48,17 @@
   }
 
   // ---- console ----
+  // Captured now: the function may replace JSON's methods, which must not change how its logs,
+  // its event or its result are written (see the driver below).
+  var jsonParse = JSON.parse;
+  var jsonStringify = JSON.stringify;
   function fmt(v) {
     if (typeof v === 'string') return v;
     if (v === undefined) return 'undefined';
     if (typeof v === 'function') return '[Function: ' + (v.name || 'anonymous') + ']';
     if (v instanceof Error) return v.name + ': ' + v.message;
     if (typeof v === 'object' && v !== null) {
-      try { return JSON.stringify(v); } catch (e) { return String(v); }
+      try { return jsonStringify(v); } catch (e) { return String(v); }
     }
     return String(v);
   }
@@ -66,13 +75,18 @@
   var moduleNames = V2 ? ['crypto', 'querystring', 'buffer', 'cloudfront'] : ['crypto', 'querystring'];
   moduleNames.forEach(function (n) {
     Object.defineProperty(modules, n, {
-      get: function () { var m = library().modules[n]; hide(modules, n, m); return m; },
+      get: function () {
+        var m = n === 'cloudfront' ? cloudfront().cf : library().modules[n];
+        hide(modules, n, m);
+        return m;
+      },
       enumerable: true,
       configurable: true
     });
   });
   if (V2) {
-    lazyAll(g, ['Buffer', 'TextEncoder', 'TextDecoder', 'btoa', 'atob', '__cf_origin_calls'], 'G');
+    lazyAll(g, ['Buffer', 'TextEncoder', 'TextDecoder', 'btoa', 'atob'], 'G');
+    lazy(g, '__cf_origin_calls', function () { return cloudfront().originCalls; });
   } else {
     lazyAll(String, ['bytesFrom'], 'S');
     lazyAll(String.prototype, ['fromBytes', 'toBytes', 'fromUTF8', 'toUTF8'], 'SP');
@@ -101,10 +115,6 @@
   hide(g, 'Function', NoFunction);
 
   // ---- the invocation driver, called from Rust with the event as JSON ----
-  // Captured now: the function may replace JSON's methods, which must not change how its event
-  // is read or its result reported.
-  var jsonParse = JSON.parse;
-  var jsonStringify = JSON.stringify;
   var promiseResolve = Promise.resolve.bind(Promise);
   var promiseThen = Promise.prototype.then;
   hide(g, '__cf_invoke', function (eventJson) {

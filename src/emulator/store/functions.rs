@@ -228,8 +228,9 @@ impl Store {
         Ok((page, next))
     }
 
-    /// Marks `name` as used by a distribution (or not): in-use functions cannot be deleted and
-    /// their LIVE stage reports `DEPLOYED`. Returns false when there is no such function.
+    /// Marks `name` as used (or not) without creating a distribution, for tests: used functions
+    /// cannot be deleted and their LIVE stage reports `DEPLOYED`. Returns false when there is no
+    /// such function.
     pub async fn set_in_use(&self, name: &str, in_use: bool) -> bool {
         let Ok(name) = name.parse::<FunctionName>() else {
             return false;

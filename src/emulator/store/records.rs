@@ -73,7 +73,8 @@ pub struct FunctionRecord {
     pub name: FunctionName,
     /// CreatedTime, in milliseconds since the Unix epoch.
     pub created_ms: u64,
-    /// Whether a (pretend) distribution uses the function: blocks DeleteFunction.
+    /// Marked as used without a distribution (`Store::set_in_use`, for tests): like a
+    /// distribution's association, it blocks DeleteFunction and makes LIVE report DEPLOYED.
     #[serde(default)]
     pub in_use: bool,
     /// The DEVELOPMENT copy.
