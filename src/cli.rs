@@ -317,6 +317,9 @@ fn annotate(report: &Report, warnings: &[String], style: Style) {
             print_warning(style, &format!("cloudfront-publish: {}", f.name), w);
         }
     }
+    for w in &report.warnings {
+        print_warning(style, "cloudfront-publish", w);
+    }
     for w in warnings {
         print_warning(style, "PR comment", w);
     }

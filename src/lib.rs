@@ -8,6 +8,7 @@ pub mod aws;
 pub mod checks;
 pub mod cli;
 pub mod demo;
+pub mod distributions;
 pub mod emulator;
 pub mod github;
 pub mod inputs;

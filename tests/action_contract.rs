@@ -48,6 +48,7 @@ const SPEC_OUTPUTS: &[&str] = &[
     "compute-utilization",
     "test-results",
     "comment-url",
+    "distributions",
     "results",
 ];
 

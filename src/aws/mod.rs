@@ -4,6 +4,7 @@
 //! Real `aws-sdk-cloudfront` calls; tests point the client at the emulator over loopback.
 //! Not for: deciding what to call (that is the pipeline).
 
+pub mod distributions;
 mod error;
 pub mod oidc;
 

@@ -3,9 +3,10 @@
 //! touched. Lost answers apply a write and then answer 503 or drop the connection, as when a
 //! runner's network loses the response: the SDK's retry meets the state the first attempt left.
 //!
-//! The draws come from seeded generators in request order, so a sequential client sees the same
-//! faults for the same seed. Not for: latency (see `server`).
+//! Fault draws are seeded per request content and attempt, so a seed gives the same faults
+//! whatever the order of concurrent requests; lost answers are drawn in write order. Not for: latency (see `server`).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -14,28 +15,44 @@ use crate::emulator::errors::ApiError;
 use crate::emulator::operation::Operation;
 
 /// Decides, per request, whether to fail it.
+///
+/// A draw depends on the seed, the request's content (method, path, query and body) and how often
+/// that content has been seen, not on when it arrived: concurrent requests, or one more request of
+/// another kind, do not shift the faults of the others, so a seed gives the same run every time.
 #[derive(Debug)]
 pub struct Faults {
     rate: f64,
-    rng: Mutex<fastrand::Rng>,
+    seed: u64,
+    /// Attempts seen per request content (a retry sends the same content again).
+    attempts: Mutex<HashMap<u64, u64>>,
 }
 
 impl Faults {
-    /// Fails `rate` (0.0-1.0) of requests, drawn from a generator seeded with `seed`.
+    /// Fails `rate` (0.0-1.0) of requests, drawn from generators seeded with `seed`.
     pub fn new(rate: f64, seed: u64) -> Self {
         Self {
             rate,
-            rng: Mutex::new(fastrand::Rng::with_seed(seed)),
+            seed,
+            attempts: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The injected error for the next request, if it is one of the failing share.
-    pub fn draw(&self) -> Option<ApiError> {
+    /// The injected error for this request (`content`: what identifies it across retries), if it
+    /// is one of the failing share.
+    pub fn draw(&self, content: &[&[u8]]) -> Option<ApiError> {
         if self.rate <= 0.0 {
             return None;
         }
-        // A poisoned generator is still a valid generator.
-        let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+        let key = fnv1a(content);
+        let attempt = {
+            // A poisoned map is still a valid map.
+            let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+            let n = attempts.entry(key).or_insert(0);
+            *n += 1;
+            *n
+        };
+        let mut rng =
+            fastrand::Rng::with_seed(self.seed ^ key ^ attempt.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         if rng.f64() >= self.rate {
             return None;
         }
@@ -45,6 +62,18 @@ impl Faults {
             ApiError::throttling()
         })
     }
+}
+
+/// FNV-1a over the parts, each followed by a separator: stable across builds and platforms.
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &b in part.iter().chain(&[0xff]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
 }
 
 /// How an answer is lost.
@@ -239,7 +268,12 @@ mod tests {
     }
 
     fn codes(faults: &Faults, n: usize) -> Vec<Option<&'static str>> {
-        (0..n).map(|_| faults.draw().map(|e| e.code)).collect()
+        (0..n)
+            .map(|i| {
+                let body = i.to_string();
+                faults.draw(&[b"POST", body.as_bytes()]).map(|e| e.code)
+            })
+            .collect()
     }
 
     #[test]
@@ -247,9 +281,29 @@ mod tests {
         let a = codes(&Faults::new(0.5, 7), 64);
         let b = codes(&Faults::new(0.5, 7), 64);
         assert_eq!(a, b);
+        assert_ne!(a, codes(&Faults::new(0.5, 8), 64));
         assert!(a.contains(&Some("ServiceUnavailable")));
         assert!(a.contains(&Some("Throttling")));
         assert!(a.contains(&None));
+    }
+
+    #[test]
+    fn a_request_draws_the_same_faults_whatever_arrives_before_it() {
+        let alone = Faults::new(0.5, 3);
+        let crowded = Faults::new(0.5, 3);
+        for other in 0..20 {
+            crowded.draw(&[b"GET", other.to_string().as_bytes()]);
+        }
+        // Its attempts (the same content sent again) draw the same sequence in both.
+        let attempts = |f: &Faults| {
+            (0..16)
+                .map(|_| f.draw(&[b"PUT", b"/x"]).map(|e| e.code))
+                .collect::<Vec<_>>()
+        };
+        let a = attempts(&alone);
+        assert_eq!(a, attempts(&crowded));
+        // and each attempt is a draw of its own, not one outcome repeated.
+        assert!(a.contains(&None) && a.iter().any(Option::is_some), "{a:?}");
     }
 
     #[test]

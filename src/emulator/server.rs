@@ -141,7 +141,14 @@ async fn dispatch(
     body: &Bytes,
 ) -> Result<Outcome, ApiError> {
     check_authorization(headers)?;
-    if let Some(fault) = app.faults.draw() {
+    let query = uri.query().unwrap_or_default();
+    let content: [&[u8]; 4] = [
+        route.op.as_str().as_bytes(),
+        uri.path().as_bytes(),
+        query.as_bytes(),
+        body,
+    ];
+    if let Some(fault) = app.faults.draw(&content) {
         return Err(fault);
     }
     match route.op.api() {

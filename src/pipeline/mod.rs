@@ -8,6 +8,7 @@
 //! value store sync, say) is a new module called from `prepare_and_test` (before the tests) or
 //! `publish::finish` (after the publish).
 
+mod distributions;
 mod error;
 mod publish;
 mod read;
@@ -65,14 +66,20 @@ pub async fn run(plan: &Plan, cf: &CloudFront, on_done: OnDone) -> Report {
     let sem = Arc::new(Semaphore::new(
         plan.concurrency().clamp(1, Semaphore::MAX_PERMITS),
     ));
-    let slots = phase1(plan, cf, &sem, &on_done).await;
-    let reports = phase2(plan, cf, &sem, &on_done, slots).await;
+    let functions = async {
+        let slots = phase1(plan, cf, &sem, &on_done).await;
+        phase2(plan, cf, &sem, &on_done, slots).await
+    };
+    // One listing for the whole plan, started with the first reads: no round trip of its own.
+    let (reports, listing) = tokio::join!(functions, distributions::list(cf));
     let functions = reports
         .into_iter()
         .zip(plan.functions())
         .map(|(r, fp)| r.unwrap_or_else(|| unfinished(fp)))
         .collect();
-    report_of(plan, functions)
+    let mut report = report_of(plan, functions);
+    distributions::attach(&mut report, plan, listing);
+    report
 }
 
 /// Phase 1: read, sync, test every function. In independent mode (and for a single function) each
@@ -246,6 +253,7 @@ fn report_of(plan: &Plan, functions: Vec<FunctionReport>) -> Report {
         sha: plan.sha().map(str::to_owned),
         run_url: plan.run_url().map(str::to_owned),
         comment_url: None,
+        warnings: Vec::new(),
     }
 }
 
@@ -276,6 +284,7 @@ fn blank_report(fp: &FunctionPlan) -> FunctionReport {
         note: None,
         held_back: false,
         warnings: Vec::new(),
+        distributions: None,
         steps: Vec::new(),
         duration: Default::default(),
     }

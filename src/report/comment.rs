@@ -34,11 +34,13 @@ pub fn render(target: &str, report: &Report) -> String {
     let mut parts = Vec::new();
     if is_multi(report) {
         parts.extend(functions_table(report));
+        parts.extend(super::distributions::for_report(report));
         for f in &report.functions {
             parts.extend(function_section(f));
         }
     } else if let Some(f) = report.functions.first() {
         parts.extend(function_details_table(f));
+        parts.extend(super::distributions::for_report(report));
         parts.extend(function_body(f));
     } else {
         parts.push("No functions were processed.\n\n".to_owned());
@@ -398,6 +400,7 @@ mod tests {
             note: None,
             held_back: false,
             warnings: Vec::new(),
+            distributions: None,
             steps: vec![],
             duration: Duration::ZERO,
         }
@@ -410,6 +413,7 @@ mod tests {
             sha: Some("0123456789abcdef0123456789abcdef01234567".to_owned()),
             run_url: Some("https://github.com/o/r/actions/runs/42".to_owned()),
             comment_url: None,
+            warnings: Vec::new(),
         }
     }
 

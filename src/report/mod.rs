@@ -3,6 +3,7 @@
 //! Renders; never fetches. The pipeline fills a [`Report`]; the front doors write it out.
 
 pub mod comment;
+pub mod distributions;
 mod markdown;
 pub mod outputs;
 pub mod summary;
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::distributions::Distribution;
 use crate::types::{Etag, FunctionName, FunctionStatus, Stage};
 
 /// One test case's result, as the `test-results` output lists it.
@@ -87,6 +89,10 @@ pub struct FunctionReport {
     /// Problems that did not fail the function (annotated as warnings).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The distributions whose cache behaviors run the function; `None` when unknown (the listing
+    /// failed, or the function's ARN is not known). Serialized as an array either way.
+    #[serde(serialize_with = "ser_distributions")]
+    pub distributions: Option<Vec<Distribution>>,
     /// What was done, one line per step, for the log's `::group::` (not an output).
     #[serde(skip)]
     pub steps: Vec<String>,
@@ -97,6 +103,13 @@ pub struct FunctionReport {
 
 fn ser_stage<S: serde::Serializer>(stage: &Stage, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(stage.as_str())
+}
+
+fn ser_distributions<S: serde::Serializer>(
+    d: &Option<Vec<Distribution>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    d.as_deref().unwrap_or_default().serialize(s)
 }
 
 fn ser_display<T: std::fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
@@ -138,6 +151,9 @@ pub struct Report {
     pub run_url: Option<String>,
     /// The PR comment's `html_url`, when one was written.
     pub comment_url: Option<String>,
+    /// Problems of the whole run that failed nothing (one distribution listing for all functions).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 impl Report {

@@ -30,6 +30,11 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
                 serde_json::to_string(&f.test_results).unwrap_or_else(|_| "[]".to_owned()),
             ),
             ("comment-url", comment_url),
+            (
+                "distributions",
+                serde_json::to_string(f.distributions.as_deref().unwrap_or_default())
+                    .unwrap_or_else(|_| "[]".to_owned()),
+            ),
         ],
         _ => vec![
             ("published", any(|f| f.published)),

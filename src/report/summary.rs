@@ -38,6 +38,10 @@ pub fn render(report: &Report) -> String {
             f.duration.as_secs_f64()
         );
     }
+    if let Some(d) = super::distributions::for_report(report) {
+        s.push('\n');
+        s.push_str(&d);
+    }
     for f in &report.functions {
         let _ = writeln!(s, "\n### {}\n", code_cell(f.name.as_str()));
         if let Some(arn) = &f.function_arn {
@@ -114,6 +118,7 @@ mod tests {
             note: None,
             held_back: false,
             warnings: vec![],
+            distributions: None,
             steps: vec![],
             duration: Default::default(),
         };
