@@ -230,6 +230,7 @@ mod tests {
             held_back: true,
             tested: true,
             warnings: vec![],
+            distributions: None,
             steps: vec![],
             duration: Default::default(),
         };
