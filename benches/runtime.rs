@@ -2,7 +2,8 @@
 //! emulator's TestFunction call the embedded runtime, measured side by side in one run:
 //! "unpooled" is the approach before runtimes were reused (a new engine per call, the source
 //! parsed every time, the whole environment built up front), "pooled" is `runtime::run`.
-//! Run with `cargo bench --bench runtime [-- ITERATIONS]`; prints medians, one line per case.
+//! Run with `cargo bench --bench runtime [-- ITERATIONS [FILTER]]`; prints medians, one line per
+//! case (only the cases whose label contains FILTER, when given).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -60,6 +61,13 @@ fn measure(
 }
 
 fn bench(label: &str, code: &str, rt: Runtime, kvs: Option<&KeyValueStore>, iterations: usize) {
+    if std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-') && a.parse::<usize>().is_err())
+        .any(|filter| !label.contains(&filter))
+    {
+        return;
+    }
     let event = json!({
         "version": "1.0",
         "context": {"eventType": "viewer-request"},

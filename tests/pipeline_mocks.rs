@@ -78,6 +78,9 @@ struct Model {
     foreign_create: Option<&'static str>,
     /// TestFunction answers without ComputeUtilization.
     no_utilization: bool,
+    /// When a PublishFunction answer is lost, another writer has meanwhile given LIVE the same
+    /// code with this comment (so LIVE holds the tested code, but not the tested config).
+    foreign_live_comment: Option<&'static str>,
     /// GetFunction answers without an ETag header.
     get_without_etag: bool,
 }
@@ -96,6 +99,7 @@ impl Model {
             update_error: None,
             written: Vec::new(),
             lose: Vec::new(),
+            foreign_live_comment: None,
             foreign_create: None,
             no_utilization: false,
             get_without_etag: false,
@@ -434,6 +438,13 @@ fn rules(model: &Arc<Mutex<Model>>) -> Vec<Rule> {
             }
         }
         if m.loses("PublishFunction") {
+            if let Some(comment) = m.foreign_live_comment {
+                let etag = m.etag("ELIVE");
+                if let Some((_, Some(l))) = m.functions.get_mut(&name) {
+                    l.comment = comment.to_owned();
+                    l.etag = etag;
+                }
+            }
             return retry_meets("PublishFunction");
         }
         // PublishFunction answers with the summary but no ETag header.
@@ -1651,6 +1662,33 @@ async fn a_lost_publish_answer_is_settled_by_reading_live() {
         Some(live.etag.as_str()),
         "the etag output is LIVE's"
     );
+}
+
+#[tokio::test]
+async fn a_lost_publish_answer_with_the_tested_code_but_another_config_on_live_is_not_published() {
+    let mut model = Model::new().with("redirect", OLD_CODE, Some(OLD_CODE));
+    model.lose = vec!["PublishFunction"];
+    model.foreign_live_comment = Some("someone else's comment");
+    let h = harness(model);
+    let report = run(
+        &h,
+        &plan(vec![function(
+            "redirect",
+            Some(NEW_CODE),
+            vec![case("a", None)],
+        )]),
+    )
+    .await;
+    let f = only(&report);
+    // LIVE holds the tested code, but not the tested config: not this run's publish.
+    assert_eq!(
+        lock(&h.model).live("redirect").expect("live").code,
+        NEW_CODE
+    );
+    assert!(!f.published && !f.succeeded(), "{f:#?}");
+    assert_eq!(f.stage, Stage::Development);
+    let err = f.error.as_deref().unwrap_or_default();
+    assert!(err.contains("changed after it was tested"), "{err}");
 }
 
 #[tokio::test]

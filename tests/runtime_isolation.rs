@@ -74,6 +74,22 @@ fn globals_prototypes_and_built_ins_do_not_leak() {
 }
 
 #[test]
+fn functions_see_no_built_ins_that_cloudfront_functions_lacks() {
+    // QuickJS's own `performance` and `DOMException` are not in CloudFront Functions: a function
+    // using them must fail here as it would in the service, not pass locally.
+    let code = "function handler(e) { e.request.headers['x-seen'] = { value:
+                [typeof performance, typeof DOMException, typeof JSON, typeof Promise].join(',') };
+                return e.request; }";
+    for rt in [Runtime::Js1, Runtime::Js2] {
+        assert_eq!(
+            seen(&run(code, rt)),
+            "undefined,undefined,object,function",
+            "{rt}"
+        );
+    }
+}
+
+#[test]
 fn a_function_replacing_json_still_gets_its_output_and_logs_written() {
     let code = "JSON.stringify = function () { return 'patched'; };
                 JSON.parse = function () { return null; };

@@ -42,6 +42,29 @@ pub struct FunctionState {
     pub kvs_arns: Vec<KvsArn>,
 }
 
+impl FunctionState {
+    /// The config a publish copies from DEVELOPMENT to LIVE, as a comparable value.
+    fn config(&self) -> (Runtime, &str, &[KvsArn]) {
+        (self.runtime, &self.comment, &self.kvs_arns)
+    }
+
+    /// True when both stages have the same runtime, comment and key value stores.
+    pub fn same_config(&self, other: &FunctionState) -> bool {
+        self.config() == other.config()
+    }
+
+    /// True when this stage holds exactly `spec`: code bytes, runtime, comment and stores.
+    pub fn holds(&self, code: &[u8], spec: &FunctionSpec) -> bool {
+        code == spec.code.as_bytes()
+            && self.config()
+                == (
+                    spec.runtime,
+                    spec.comment.as_str(),
+                    spec.kvs_arns.as_slice(),
+                )
+    }
+}
+
 /// A stage's code as GetFunction returns it, with the ETag of the version it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageCode {

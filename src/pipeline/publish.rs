@@ -73,7 +73,7 @@ async fn settle(
         report.error = Some(why);
     };
     match read::read_stage(cf, &name, Stage::Live).await {
-        Ok(Some((live, live_code))) if live_code == code && same_config(&live, dev) => {
+        Ok(Some((live, live_code))) if live_code == code && live.same_config(dev) => {
             report.published = true;
             report.steps.push(format!(
                 "PublishFunction: the answer was lost (the call ended in {}); LIVE ETag {} holds exactly the tested code and config: recognised as this run's publish",
@@ -100,11 +100,6 @@ fn publish_error(name: &FunctionName, err: AwsError) -> FunctionError {
     } else {
         FunctionError::aws(name, err)
     }
-}
-
-/// The config a publish copies from DEVELOPMENT to LIVE.
-fn same_config(live: &FunctionState, dev: &FunctionState) -> bool {
-    live.runtime == dev.runtime && live.comment == dev.comment && live.kvs_arns == dev.kvs_arns
 }
 
 /// Reads LIVE after a publish for the outputs.

@@ -22,12 +22,7 @@ impl Synced {
     /// True when LIVE already holds exactly this code and config (nothing to publish).
     pub(super) fn matches(&self, live: Option<&FunctionState>, live_code: Option<&[u8]>) -> bool {
         match (live, live_code) {
-            (Some(l), Some(lc)) => {
-                lc == self.code.as_slice()
-                    && l.runtime == self.dev.runtime
-                    && l.comment == self.dev.comment
-                    && l.kvs_arns == self.dev.kvs_arns
-            }
+            (Some(l), Some(lc)) => lc == self.code.as_slice() && l.same_config(&self.dev),
             _ => false,
         }
     }
@@ -98,7 +93,7 @@ async fn update(
         kvs_arns: fp.kvs_arns().unwrap_or(&dev.kvs_arns).to_vec(),
         code: code.to_owned(),
     };
-    if dev_code.as_deref().is_some_and(|c| holds(&dev, c, &spec)) {
+    if dev_code.as_deref().is_some_and(|c| dev.holds(c, &spec)) {
         report
             .steps
             .push("sync: DEVELOPMENT already holds this code and config".to_owned());
@@ -125,14 +120,6 @@ async fn update(
     })
 }
 
-/// True when a stage holds exactly `spec`: code bytes, runtime, comment and associations.
-fn holds(state: &FunctionState, code: &[u8], spec: &FunctionSpec) -> bool {
-    code == spec.code.as_bytes()
-        && state.runtime == spec.runtime
-        && state.comment == spec.comment
-        && state.kvs_arns == spec.kvs_arns
-}
-
 /// After a create or update that may have been applied although it failed (`err`), reads
 /// DEVELOPMENT: when it holds exactly `spec`, the write was this run's and the run goes on from
 /// its ETag; otherwise (someone else's change, or the read fails) the write's own error stands.
@@ -147,7 +134,7 @@ async fn recognise(
     let Ok(Some((dev, code))) = read else {
         return Err(FunctionError::aws(fp.name(), err));
     };
-    if !holds(&dev, &code, spec) {
+    if !dev.holds(&code, spec) {
         return Err(FunctionError::aws(fp.name(), err));
     }
     report.changed = true;

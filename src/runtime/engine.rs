@@ -134,8 +134,8 @@ fn run_engine(
             false
         }
     })));
-    let ctx =
-        Context::full(rt).map_err(|e| messages::describe(inv, e, "cannot create a context"))?;
+    let ctx = new_context(rt, reuse)
+        .map_err(|e| messages::describe(inv, e, "cannot create a context"))?;
     let kvs_json = inv.kvs.and_then(|map| serde_json::to_string(map).ok());
     ctx.with(|ctx| -> Result<Ended, String> {
         bytecode::update_stack_top(&ctx);
