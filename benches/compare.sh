@@ -6,8 +6,14 @@
 #   (b) the AWS CLI, one `aws cloudfront ...` process per call, as a shell script in a workflow does,
 #   (c) a Node script on @aws-sdk/client-cloudfront (benches/node/job.mjs), one process.
 # Prints the median wall time of RUNS runs (after one warm-up) and the ratios.
-# Usage: bash benches/compare.sh [RUNS]   (env: LATENCY_MS, added emulator latency, default 0)
-# Needs: cargo, python3, node + npm, and the AWS CLI (`pip install awscli`).
+# Usage: bash benches/compare.sh [RUNS]   (RUNS: timed runs, default 10)
+# Needs: bash, cargo, python3, node, npm, AWS CLI
+#   (the AWS CLI: `pip install awscli`; npm installs @aws-sdk/client-cloudfront into benches/node on the
+#   first run; no AWS account: fake keys and a local emulator)
+# Variables:
+#   LATENCY_MS  emulator delay per response, default 0 (tool overhead only)
+#   BIN         a built cloudfront-publish to use instead of `cargo build --release`
+#   AWS_BIN     the aws executable, default pyenv's or the one on PATH
 # Not a test: it asserts only that every run succeeds.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

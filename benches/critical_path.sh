@@ -10,7 +10,14 @@
 # their rounds with it.
 # Prints the median wall time of RUNS runs next to the lower bound ROUNDS × LATENCY_MS and the ratio,
 # then the peak RSS of one run (/usr/bin/time -v) and the binary's size.
-# Usage: bash benches/critical_path.sh [RUNS]   Not a test: it asserts only that every run succeeds.
+# Usage: bash benches/critical_path.sh [RUNS]   (RUNS: timed runs per variant, default 10)
+# Needs: bash, cargo, python3
+#   (optional: GNU time at /usr/bin/time for the peak RSS, `strip` for the stripped size)
+# Variables:
+#   LATENCY_MS  emulator delay per response, default 100
+#   BIN         a built cloudfront-publish to use instead of `cargo build --release`
+#   DIST_BIN    a `--profile dist` binary to report the size of, default target-dist/dist/cloudfront-publish
+# Not a test: it asserts only that every run succeeds.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

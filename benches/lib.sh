@@ -1,6 +1,11 @@
 # Shared helpers of the shell benchmarks (sourced, not run): build the release binary once, start
 # and stop `cloudfront-publish emulator` processes, run the binary in action mode as the runner does,
 # time commands and take medians. Not a test harness: the scripts print numbers, they assert little.
+# Needs: bash, cargo (unless BIN is set), python3
+# Variables:
+#   BIN          a built cloudfront-publish; unset: `cargo build --release` once, then its path
+#   TMPDIR       where the scratch folder goes, default /tmp
+#   TIME_PREFIX  set by the scripts (not by you) to run one measured run under /usr/bin/time -v
 
 set -euo pipefail
 

@@ -5,7 +5,14 @@
 # Prints the wall time next to the ideal ceil(FUNCTIONS / c) × (the time of a one-function
 # manifest) and the ratio, and, from the emulator's request log, the largest number of distinct
 # functions with requests in flight at once (it must not exceed c; the script fails if it does).
-# Usage: bash benches/scaling.sh [RUNS]   Not a test beyond that one check.
+# Usage: bash benches/scaling.sh [RUNS]   (RUNS: timed runs per concurrency, default 3)
+# Needs: bash, cargo, python3
+#   (optional: GNU time at /usr/bin/time for the peak RSS)
+# Variables:
+#   FUNCTIONS   functions in the generated manifest, default 40
+#   LATENCY_MS  emulator delay per response, default 50
+#   BIN         a built cloudfront-publish to use instead of `cargo build --release`
+# Not a test beyond that one check.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

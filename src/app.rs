@@ -9,7 +9,7 @@ use clap::Parser;
 use crate::cli::{Cli, Cmd, Style, run_inputs};
 use crate::demo::DemoError;
 use crate::emulator::EmulatorError;
-use crate::inputs::{InputError, RawInputs};
+use crate::inputs::{InputError, RawInputs, unknown_input_warnings};
 use crate::localtest::TestCmdError;
 use crate::report::outputs;
 
@@ -71,10 +71,31 @@ pub enum AppError {
     Demo(#[from] DemoError),
 }
 
+/// Exit code of the bare command outside GitHub Actions (a usage error, as for other CLIs).
+const USAGE_EXIT: u8 = 2;
+
 async fn dispatch(cli: Cli) -> ExitCode {
-    let (style, result) = match cli.command.unwrap_or(Cmd::Action) {
+    let command = match cli.command {
+        Some(c) => c,
+        None if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| !v.is_empty()) => Cmd::Action,
+        None => {
+            let inputs_set =
+                std::env::vars_os().any(|(k, _)| k.to_string_lossy().starts_with("INPUT_"));
+            eprint!("{}", crate::cli::bare_usage(inputs_set));
+            return ExitCode::from(USAGE_EXIT);
+        }
+    };
+    let (style, result) = match command {
         Cmd::Action => {
             let env = |k: &str| std::env::var(k).ok();
+            // Before validation: a misspelt input is often why a required one is missing.
+            let names = std::env::vars_os().filter_map(|(k, _)| k.into_string().ok());
+            for w in unknown_input_warnings(names) {
+                println!(
+                    "{}",
+                    outputs::annotation("warning", Some("unknown input"), &w)
+                );
+            }
             let raw = RawInputs::from_env(&env);
             let style = Style::Actions;
             (style, run_inputs(raw, style).await.map_err(AppError::from))

@@ -84,15 +84,41 @@ pub fn code(bytes: Vec<u8>) -> Result<String, InvalidValue> {
 }
 
 /// Reads a function file relative to `base` and checks it with [`code`]; the message starts with
-/// the file as the user wrote it.
-pub fn read_code(base: &Path, file: &str) -> Result<String, InvalidValue> {
+/// the file as the user wrote it, and a file that cannot be read says what it is relative to
+/// (`relative_to`: "the workspace", "the manifest's folder").
+pub fn read_code(base: &Path, file: &str, relative_to: &str) -> Result<String, InvalidValue> {
     let bytes = std::fs::read(base.join(file)).map_err(|e| {
         InvalidValue(format!(
-            "{file}: cannot read the function file: {}",
-            io_reason(&e)
+            "{file}: cannot read the function file: {} (relative to {relative_to}, {})",
+            io_reason(&e),
+            base.display()
         ))
     })?;
     code(bytes).map_err(|e| InvalidValue(format!("{file}: {e}")))
+}
+
+/// Function code that compiles in the embedded runtime as the service compiles it on create and
+/// update (with the 1.0 rules for cloudfront-js-1.0), without running it. `runtime` is `None` when
+/// the run does not name one (an existing function keeps its own): then code that either runtime
+/// compiles passes, so valid 1.0 code is never refused by the 2.0 rules. The message is
+/// `FILE:LINE:COLUMN: SyntaxError: …`, with `file` as the user wrote it.
+pub fn compiles(code: &str, runtime: Option<Runtime>, file: &str) -> Result<(), InvalidValue> {
+    let checked = match runtime {
+        Some(rt) => crate::runtime::check_syntax(code, rt),
+        None => crate::runtime::check_syntax(code, Runtime::Js2)
+            .or_else(|e| crate::runtime::check_syntax(code, Runtime::Js1).map_err(|_| e)),
+    };
+    checked.map_err(|e| {
+        let kind = if e.message.starts_with("SyntaxError") {
+            ""
+        } else {
+            "SyntaxError: "
+        };
+        InvalidValue(format!(
+            "{file}:{}:{}: {kind}{}",
+            e.line, e.column, e.message
+        ))
+    })
 }
 
 /// A short reason for an I/O error, without the OS error number noise.
@@ -112,4 +138,26 @@ pub fn split_list(v: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_syntax_error_names_the_file_line_and_column() {
+        let code = "function handler(e) {\n  return e.request +* 1;\n}\n";
+        let err = compiles(code, None, "fn/a.js").unwrap_err().0;
+        assert!(err.starts_with("fn/a.js:2:"), "{err}");
+        assert!(err.contains("SyntaxError"), "{err}");
+    }
+
+    #[test]
+    fn the_1_0_rules_apply_only_when_the_run_names_1_0() {
+        let code = "function handler(e) {\n  const r = e.request;\n  return r;\n}\n";
+        assert!(compiles(code, Some(Runtime::Js2), "a.js").is_ok());
+        assert!(compiles(code, None, "a.js").is_ok());
+        let err = compiles(code, Some(Runtime::Js1), "a.js").unwrap_err().0;
+        assert!(err.starts_with("a.js:2:") && err.contains("const"), "{err}");
+    }
 }

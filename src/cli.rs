@@ -3,10 +3,10 @@
 //! prints them.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use clap::{Arg, ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
 
 use crate::aws::CloudFront;
 use crate::emulator::EmulatorArgs;
@@ -18,13 +18,43 @@ use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::report::{Report, outputs, summary};
 
+/// What no command does, for `--help` and the bare command's usage.
+const NO_COMMAND: &str = "Without a command: in GitHub Actions (GITHUB_ACTIONS is set) cloudfront-publish runs as the \
+action, like `cloudfront-publish action`; anywhere else it prints a short usage and exits 2.";
+
 /// cloudfront-publish: test CloudFront Functions and publish exactly the version that was tested.
 #[derive(Debug, Parser)]
-#[command(name = "cloudfront-publish", version, about, long_about = None)]
+#[command(name = "cloudfront-publish", version, about, long_about = None, after_help = NO_COMMAND)]
 pub struct Cli {
-    /// What to do; without one, run as a GitHub Action (reads INPUT_* variables).
+    /// What to do; without one, see below.
     #[command(subcommand)]
     pub command: Option<Cmd>,
+}
+
+/// The bare command outside GitHub Actions: the commands and where to read more, never workflow
+/// commands. `inputs_set` adds a pointer to `action` for `INPUT_*` variables given without
+/// `GITHUB_ACTIONS` (e.g. `docker run -e INPUT_…`).
+pub fn bare_usage(inputs_set: bool) -> String {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let mut s = format!(
+        "cloudfront-publish {}: test CloudFront Functions and publish exactly the version that was tested.\n\nUsage: cloudfront-publish <COMMAND>\n\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    for sub in cmd.get_subcommands().filter(|c| c.get_name() != "help") {
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        s.push_str(&format!("  {:<9} {about}\n", sub.get_name()));
+    }
+    s.push_str(
+        "\nWithout a command it runs as the GitHub Action only when GITHUB_ACTIONS is set.\n\
+         Run `cloudfront-publish --help`, or `cloudfront-publish COMMAND --help`, for more.\n",
+    );
+    if inputs_set {
+        s.push_str(
+            "INPUT_* variables are set but GITHUB_ACTIONS is not: run `cloudfront-publish action` to use them.\n",
+        );
+    }
+    s
 }
 
 /// The subcommands.
@@ -42,6 +72,9 @@ pub enum Cmd {
     Demo,
 }
 
+/// The input whose flag takes several values and repeats (test case files, globs, folders).
+const LIST_INPUT: &str = "test-events";
+
 /// `publish` flags: one `--kebab-case` flag per action input, generated from [`INPUTS`].
 #[derive(Debug, Clone, Default)]
 pub struct PublishArgs(pub RawInputs);
@@ -50,8 +83,10 @@ impl FromArgMatches for PublishArgs {
     fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
         let mut raw = RawInputs::default();
         for (name, _, _) in INPUTS {
-            if let Some(v) = m.get_one::<String>(name) {
-                raw.set(name, v.clone());
+            // Repeated or several values (an unquoted glob the shell expanded): one list, as the
+            // input's newline-separated form.
+            if let Some(values) = m.get_many::<String>(name) {
+                raw.set(name, values.cloned().collect::<Vec<_>>().join("\n"));
             }
         }
         Ok(Self(raw))
@@ -71,11 +106,12 @@ impl Args for PublishArgs {
                 format!("{help} [default: {default}]")
             };
             let arg = Arg::new(*name).long(*name).value_name("VALUE").help(help);
-            // The token is usually in the environment already; never echo it in help.
-            if *name == "github-token" {
-                arg.env("GITHUB_TOKEN").hide_env_values(true)
-            } else {
-                arg
+            match *name {
+                // The token is usually in the environment already; never echo it in help.
+                "github-token" => arg.env("GITHUB_TOKEN").hide_env_values(true),
+                // The same grammar as `test --event`: repeatable, several values per flag.
+                LIST_INPUT => arg.num_args(1..).action(ArgAction::Append),
+                _ => arg,
             }
         }))
     }
@@ -94,22 +130,44 @@ pub enum Style {
 }
 
 /// Builds the plan from raw inputs and the environment, then runs it; `Ok(true)` when every
-/// function succeeded. A bad input is returned before any API call.
+/// function succeeded and the runner files were written. A bad input is returned before any API
+/// call, after writing `published=false` and a summary that names it.
 pub async fn run_inputs(raw: RawInputs, style: Style) -> Result<bool, InputError> {
     let env = |k: &str| std::env::var(k).ok();
     let ctx = Context::from_env(&env);
-    let plan = inputs::plan(&raw, &ctx)?;
     let files = RunnerFiles::from_env();
-    let report = match CloudFront::connect(plan.aws()).await {
-        Ok(cf) => run_plan(&plan, &cf, style, &files).await,
+    let plan = match inputs::plan(&raw, &ctx) {
+        Ok(plan) => plan,
         Err(e) => {
-            // Outputs are written on failure too: every function reports not published.
-            let report = pipeline::failed(&plan, &e);
-            write_report(&report, &[], style, &files);
-            report
+            // Exit 1 either way; a file that cannot be written is its own error line.
+            let outputs = outputs::format_outputs(&outputs::invalid_input_outputs());
+            write_file(style, "GITHUB_OUTPUT", files.output.as_deref(), &outputs);
+            let summary = summary::render_invalid_input(&e.to_string());
+            write_file(
+                style,
+                "GITHUB_STEP_SUMMARY",
+                files.summary.as_deref(),
+                &summary,
+            );
+            return Err(e);
         }
     };
-    Ok(report.succeeded())
+    // Credentials (with role-to-assume, an OIDC token and STS) are the first long step.
+    let progress = (style == Style::Terminal)
+        .then(|| Progress::start(plan.functions().len(), "connecting to AWS"));
+    let (report, files_written) = match CloudFront::connect(plan.aws()).await {
+        Ok(cf) => run_plan_with(&plan, &cf, style, &files, progress).await,
+        Err(e) => {
+            if let Some(p) = &progress {
+                p.finish();
+            }
+            // Outputs are written on failure too: every function reports not published.
+            let report = pipeline::failed(&plan, &e);
+            let written = write_report(&report, &[], style, &files);
+            (report, written)
+        }
+    };
+    Ok(report.succeeded() && files_written)
 }
 
 /// Where a run writes its outputs and summary (`$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`).
@@ -153,8 +211,28 @@ fn print_warning(style: Style, title: &str, msg: &str) {
 /// Runs a plan and writes everything a run leaves behind: progress, outputs, summary, annotations,
 /// PR comment.
 pub async fn run_plan(plan: &Plan, cf: &CloudFront, style: Style, files: &RunnerFiles) -> Report {
+    run_plan_with(plan, cf, style, files, None).await.0
+}
+
+/// [`run_plan`] with the terminal progress already started (it showed the credentials step);
+/// also says whether the runner files were written.
+async fn run_plan_with(
+    plan: &Plan,
+    cf: &CloudFront,
+    style: Style,
+    files: &RunnerFiles,
+    progress: Option<Arc<Progress>>,
+) -> (Report, bool) {
     let commenter = Commenter::new(plan.github());
-    let progress = (style == Style::Terminal).then(|| Progress::start(plan.functions().len()));
+    let progress = progress.or_else(|| {
+        (style == Style::Terminal).then(|| Progress::start(plan.functions().len(), ""))
+    });
+    if let Some(p) = &progress {
+        p.step("");
+        if commenter.is_some() {
+            p.then("writing the PR comment");
+        }
+    }
     let p = progress.clone();
     let on_done: OnDone = Arc::new(move |f| match &p {
         Some(p) => p.finished(f),
@@ -187,14 +265,15 @@ pub async fn run_plan(plan: &Plan, cf: &CloudFront, style: Style, files: &Runner
     for note in &comment.notes {
         tracing::info!("PR comment: {note}");
     }
-    write_report(&report, &comment.warnings, style, files);
-    report
+    let written = write_report(&report, &comment.warnings, style, files);
+    (report, written)
 }
 
-/// Writes what a run leaves behind: annotations, outputs, job summary.
-fn write_report(report: &Report, warnings: &[String], style: Style, files: &RunnerFiles) {
+/// Writes what a run leaves behind: annotations, outputs, job summary. False when a runner file
+/// could not be written (the step then fails).
+fn write_report(report: &Report, warnings: &[String], style: Style, files: &RunnerFiles) -> bool {
     annotate(report, warnings, style);
-    write_files(report, style, files);
+    write_files(report, style, files)
 }
 
 /// One error per failed function and test, warnings for what did not fail the run.
@@ -209,13 +288,7 @@ fn annotate(report: &Report, warnings: &[String], style: Style) {
             .iter()
             .filter(|t| !t.passed && style == Style::Actions);
         for t in failed_tests {
-            let detail = t
-                .error
-                .iter()
-                .chain(t.diff.iter())
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; ");
+            let detail = t.detail().cloned().collect::<Vec<_>>().join("; ");
             print_error(
                 style,
                 &format!("test failed: {}", t.name),
@@ -257,29 +330,45 @@ fn annotate(report: &Report, warnings: &[String], style: Style) {
 }
 
 /// `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY`; in a terminal without them, the outputs on stdout.
-fn write_files(report: &Report, style: Style, files: &RunnerFiles) {
+/// False when either file is set but cannot be written.
+fn write_files(report: &Report, style: Style, files: &RunnerFiles) -> bool {
     let outs = outputs::outputs(report);
-    if let Some(path) = &files.output
-        && let Err(e) = outputs::append(path, &outputs::format_outputs(&outs))
-    {
-        print_error(
-            style,
-            "GITHUB_OUTPUT",
-            &format!("cannot write outputs to {}: {e}", path.display()),
-        );
-    }
-    if let Some(path) = &files.summary
-        && let Err(e) = outputs::append(path, &summary::render(report))
-    {
-        print_warning(
-            style,
-            "GITHUB_STEP_SUMMARY",
-            &format!("cannot write the job summary to {}: {e}", path.display()),
-        );
-    }
+    let text = outputs::format_outputs(&outs);
+    let output_ok = write_file(style, "GITHUB_OUTPUT", files.output.as_deref(), &text);
+    let summary_ok = write_file(
+        style,
+        "GITHUB_STEP_SUMMARY",
+        files.summary.as_deref(),
+        &summary::render(report),
+    );
     if style == Style::Terminal && files.output.is_none() {
         for (k, v) in &outs {
             println!("{k}={v}");
+        }
+    }
+    output_ok && summary_ok
+}
+
+/// Appends `text` to the runner file `var` names, when it is set. A file that cannot be written
+/// is an error: the workflow would read missing outputs (or miss the summary) as success.
+fn write_file(style: Style, var: &str, path: Option<&Path>, text: &str) -> bool {
+    let Some(path) = path else {
+        return true;
+    };
+    match outputs::append(path, text) {
+        Ok(()) => true,
+        Err(e) => {
+            let what = if var == "GITHUB_OUTPUT" {
+                "the step outputs"
+            } else {
+                "the job summary"
+            };
+            print_error(
+                style,
+                var,
+                &format!("cannot write {what} to {var} ({}): {e}", path.display()),
+            );
+            false
         }
     }
 }

@@ -57,7 +57,7 @@ pub const INPUTS: &[(&str, &str, &str)] = &[
     (
         "test-events",
         "",
-        "newline/comma separated test case files or globs",
+        "test case files, quoted globs or folders (every .json/.yaml/.yml in it); newline- or comma-separated, repeatable",
     ),
     (
         "max-compute-utilization",
@@ -152,10 +152,8 @@ impl RawInputs {
     pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> Self {
         let mut map = BTreeMap::new();
         for (name, _, _) in INPUTS {
-            let upper = name.to_ascii_uppercase();
-            let value = env(&format!("INPUT_{upper}"))
-                .or_else(|| env(&format!("INPUT_{}", upper.replace('-', "_"))));
-            if let Some(v) = value {
+            let [runner, underscores] = env_names(name);
+            if let Some(v) = env(&runner).or_else(|| env(&underscores)) {
                 map.insert((*name).to_owned(), v);
             }
         }
@@ -184,6 +182,69 @@ impl RawInputs {
     fn opt(&self, name: &str) -> Option<String> {
         Some(self.get(name)).filter(|v| !v.is_empty())
     }
+}
+
+/// The two variable names an input is read from: the runner's (`INPUT_FUNCTION-NAME`) and the
+/// underscore spelling (`INPUT_FUNCTION_NAME`).
+fn env_names(name: &str) -> [String; 2] {
+    let upper = name.to_ascii_uppercase();
+    [
+        format!("INPUT_{upper}"),
+        format!("INPUT_{}", upper.replace('-', "_")),
+    ]
+}
+
+/// One `::warning` text per `INPUT_*` variable that is not an input of action.yml, each naming the
+/// closest real input. `vars` are the environment's variable names. Runner-made names are
+/// `INPUT_` + the input in upper case with hyphens kept; the underscore spelling is read too.
+pub fn unknown_input_warnings(vars: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut warnings: Vec<String> = vars
+        .into_iter()
+        .filter_map(|var| {
+            let rest = var.strip_prefix("INPUT_")?;
+            if INPUTS
+                .iter()
+                .any(|(name, _, _)| env_names(name).contains(&var))
+            {
+                return None;
+            }
+            let wanted = rest.to_ascii_lowercase().replace('_', "-");
+            let closest = INPUTS
+                .iter()
+                .map(|(name, _, _)| (edit_distance(&wanted, name), *name))
+                .min()
+                .map(|(_, name)| name)?;
+            let why = if wanted == closest {
+                format!(
+                    " (inputs are read in upper case: INPUT_{})",
+                    closest.to_ascii_uppercase()
+                )
+            } else {
+                String::new()
+            };
+            Some(format!(
+                "{var} is not an input of cloudfront-publish and is ignored{why}; did you mean `{closest}`?"
+            ))
+        })
+        .collect();
+    warnings.sort();
+    warnings
+}
+
+/// Levenshtein distance over chars (inputs are short ASCII names).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// The environment around the inputs: workspace, GitHub context, endpoints.
@@ -462,6 +523,12 @@ fn single_function(
     }
     if let Some(file) = raw.opt("function-file") {
         let code = read_code(&ctx.workspace, &file)?;
+        // Compiled before any request, with the runtime the run names (else either runtime).
+        checks::compiles(&code, runtime, &file).map_err(|e| InputError::File {
+            input: "function-file".to_owned(),
+            file: file.clone(),
+            message: e.0,
+        })?;
         fp = fp.with_code(code).map_err(|e| InputError::File {
             input: "function-file".to_owned(),
             file: file.clone(),
@@ -469,7 +536,7 @@ fn single_function(
         })?;
     }
     if let Some(v) = raw.opt("test-events") {
-        let tests = testcase::load_patterns(&split_list(&v), &ctx.workspace)
+        let tests = testcase::load_patterns(&split_list(&v), &ctx.workspace, "the workspace")
             .map_err(|e| InputError::input("test-events", e.0))?;
         fp = fp.with_tests(tests);
     }
@@ -513,7 +580,7 @@ fn single_store(
 
 /// Reads a function file: it must exist, be non-empty UTF-8 and within the size quota.
 fn read_code(base: &Path, file: &str) -> Result<String, InputError> {
-    checks::read_code(base, file).map_err(|e| InputError::File {
+    checks::read_code(base, file, "the workspace").map_err(|e| InputError::File {
         input: "function-file".to_owned(),
         file: file.to_owned(),
         message: e.0,
@@ -564,4 +631,44 @@ fn is_role_arn(v: &str) -> bool {
         && parts[5]
             .strip_prefix("role/")
             .is_some_and(|r| !r.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn warn(vars: &[&str]) -> Vec<String> {
+        unknown_input_warnings(vars.iter().map(|v| (*v).to_owned()))
+    }
+
+    #[test]
+    fn both_spellings_of_every_input_are_known() {
+        let all: Vec<String> = INPUTS.iter().flat_map(|(n, _, _)| env_names(n)).collect();
+        assert_eq!(unknown_input_warnings(all), Vec::<String>::new());
+        assert_eq!(warn(&["PATH", "GITHUB_ACTIONS"]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_typo_names_the_closest_input() {
+        let w = warn(&["INPUT_TEST-EVENT", "INPUT_FUNCTON_FILE", "INPUT_PUBLSH"]);
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(w[0].starts_with("INPUT_FUNCTON_FILE ") && w[0].ends_with("`function-file`?"));
+        assert!(w[1].ends_with("did you mean `publish`?"), "{w:?}");
+        assert!(w[2].ends_with("did you mean `test-events`?"), "{w:?}");
+    }
+
+    #[test]
+    fn lower_case_names_are_not_read_and_say_why() {
+        let w = warn(&["INPUT_function-name"]);
+        assert!(w[0].contains("upper case: INPUT_FUNCTION-NAME"), "{w:?}");
+        assert!(w[0].ends_with("did you mean `function-name`?"), "{w:?}");
+    }
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("test-event", "test-events"), 1);
+        assert_eq!(edit_distance("publsh", "publish"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
 }

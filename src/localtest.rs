@@ -7,6 +7,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::checks::split_list;
 use crate::kvs::{self, DataFormat, KvsData};
 use crate::runtime::{self, Invocation, KeyValueStore, Limits};
 use crate::testcase::{self, TestCase};
@@ -17,8 +18,10 @@ use crate::types::Runtime;
 pub struct TestArgs {
     /// The function's JavaScript file.
     pub file: PathBuf,
-    /// An event or test-case file (.json/.yaml); repeatable.
-    #[arg(long = "event", required = true)]
+    /// Event or test-case files (.json/.yaml/.yml), quoted globs, or folders (every such file in
+    /// it, sorted); newline- or comma-separated lists too. Repeatable, and takes several values,
+    /// so an unquoted glob works (FILE comes first).
+    #[arg(long = "event", required = true, num_args = 1.., value_name = "EVENTS")]
     pub events: Vec<PathBuf>,
     /// Runtime rules to apply.
     #[arg(long, default_value = "cloudfront-js-2.0")]
@@ -68,11 +71,15 @@ pub fn run_to(args: &TestArgs, out: &mut dyn Write) -> Result<bool, TestCmdError
             "--event: give at least one event or test-case file".into(),
         ));
     }
-    let cases: Vec<TestCase> = args
+    // The same grammar as the `test-events` input, relative to the working directory.
+    let patterns: Vec<String> = args
         .events
         .iter()
-        .map(|p| testcase::load(p).map_err(|e| TestCmdError(format!("--event {e}"))))
-        .collect::<Result<_, _>>()?;
+        .flat_map(|p| split_list(&p.to_string_lossy()))
+        .collect();
+    let cases: Vec<TestCase> =
+        testcase::load_patterns(&patterns, Path::new(""), "the working directory")
+            .map_err(|e| TestCmdError(format!("--event: {e}")))?;
     // Runtime 2.0 always has a store locally, so a missing key rejects as it would in the service.
     let store = (rt == Runtime::Js2).then_some(&kvs);
     let passed_count = run_cases(&code, rt, store, &cases, json, out)?;

@@ -197,13 +197,17 @@ fn function_plan(
         .with_max_compute_utilization(entry.max_compute_utilization.unwrap_or(default_max))
         .map_err(|m| at("max-compute-utilization", m.0))?;
     if let Some(f) = &entry.file {
-        let code = checks::read_code(base, f).map_err(|e| at("file", e.0))?;
+        let code =
+            checks::read_code(base, f, "the manifest's folder").map_err(|e| at("file", e.0))?;
+        // Compiled with the runtime the entry names, else with either runtime.
+        checks::compiles(&code, runtime, f).map_err(|e| at("file", e.0))?;
         fp = fp
             .with_code(code)
             .map_err(|e| at("file", format!("{f}: {e}")))?;
     }
     if !entry.tests.is_empty() {
-        let tests = testcase::load_patterns(&entry.tests, base).map_err(|e| at("tests", e.0))?;
+        let tests = testcase::load_patterns(&entry.tests, base, "the manifest's folder")
+            .map_err(|e| at("tests", e.0))?;
         fp = fp.with_tests(tests);
     }
     Ok(fp)

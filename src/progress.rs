@@ -1,92 +1,93 @@
-//! Terminal progress for `publish`: one line per function as it finishes and, on a TTY, a spinner
-//! with the count of functions done. Not for the Actions log (that gets `::group::` blocks).
+//! Terminal progress for `publish`, on stderr: every long step (AWS credentials, the functions, the
+//! PR comment) is one spinner line on a TTY, and each function's finished line (with its failed
+//! tests) is printed above it as it finishes. Off a TTY only the finished lines are printed. Not
+//! for the Actions log (that gets `::group::` blocks).
+//!
+//! The spinner is indicatif's: it owns the redraws, so finished lines and the spinner never
+//! interleave. What a finished line says is [`crate::report::terminal`]'s job.
 
-use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
 use crate::report::FunctionReport;
+use crate::report::terminal::{self, Paint};
 
-const FRAMES: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+/// Spinner frames; the last one is shown when finished (never: the line is cleared).
+const FRAMES: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏", " "];
 
-/// Progress on stderr; the spinner runs only when stderr is a terminal.
+/// How often the spinner moves.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Progress of one `publish` run.
 pub struct Progress {
+    bar: ProgressBar,
     total: usize,
     done: AtomicUsize,
-    stop: AtomicBool,
-    spinning: bool,
-    // Serialises the spinner's redraws with the finished lines so they never interleave.
-    out: Mutex<()>,
+    paint: Paint,
+    cwd: Option<PathBuf>,
+    /// What the spinner says once every function has finished (the PR comment), if anything.
+    after: OnceLock<&'static str>,
 }
 
 impl Progress {
-    /// Starts progress for `total` functions; spawns the spinner thread on a TTY.
-    pub fn start(total: usize) -> Arc<Self> {
-        let spinning = std::io::stderr().is_terminal();
-        let p = Arc::new(Self {
-            total,
-            done: AtomicUsize::new(0),
-            stop: AtomicBool::new(false),
-            spinning,
-            out: Mutex::new(()),
-        });
-        if spinning {
-            let p2 = Arc::clone(&p);
-            std::thread::spawn(move || {
-                let mut frame = 0;
-                while !p2.stop.load(Ordering::Relaxed) {
-                    if let Ok(_guard) = p2.out.lock() {
-                        let done = p2.done.load(Ordering::Relaxed);
-                        let mut err = std::io::stderr().lock();
-                        let _ = write!(
-                            err,
-                            "\r\x1b[2K{} {done}/{} functions",
-                            FRAMES[frame % FRAMES.len()],
-                            p2.total
-                        );
-                        let _ = err.flush();
-                    }
-                    frame += 1;
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-            });
-        }
-        p
-    }
-
-    /// Prints one function's result line.
-    pub fn finished(&self, f: &FunctionReport) {
-        self.done.fetch_add(1, Ordering::Relaxed);
-        let mark = if f.succeeded() { "✓" } else { "✗" };
-        let what = if f.published_untested() {
-            "published to LIVE untested (no test cases)".to_owned()
-        } else if f.published {
-            "published to LIVE".to_owned()
-        } else if f.succeeded() {
-            format!(
-                "{} ({})",
-                f.note.as_deref().unwrap_or("up to date"),
-                f.stage
+    /// Starts progress for `total` functions, the spinner saying `step` (e.g. "connecting to AWS")
+    /// until [`Progress::step`] names the next one.
+    pub fn start(total: usize, step: &str) -> Arc<Self> {
+        let bar = if std::io::stderr().is_terminal() {
+            ProgressBar::with_draw_target(
+                Some(u64::try_from(total).unwrap_or(u64::MAX)),
+                ProgressDrawTarget::stderr(),
             )
         } else {
-            "failed".to_owned()
+            ProgressBar::hidden()
         };
-        let _guard = self.out.lock();
-        let clear = if self.spinning { "\r\x1b[2K" } else { "" };
-        eprintln!(
-            "{clear}{mark} {} {what} in {:.1}s",
-            f.name,
-            f.duration.as_secs_f64()
-        );
+        let style = ProgressStyle::with_template("{spinner} {pos}/{len} functions {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner())
+            .tick_strings(FRAMES);
+        bar.set_style(style);
+        bar.set_message(step.to_owned());
+        bar.enable_steady_tick(TICK);
+        Arc::new(Self {
+            bar,
+            total,
+            done: AtomicUsize::new(0),
+            paint: Paint::for_stderr(),
+            cwd: std::env::current_dir().ok(),
+            after: OnceLock::new(),
+        })
+    }
+
+    /// The step that follows the last function (the PR comment); set once.
+    pub fn then(&self, step: &'static str) {
+        let _ = self.after.set(step);
+    }
+
+    /// Names the step now under way.
+    pub fn step(&self, step: &str) {
+        self.bar.set_message(step.to_owned());
+    }
+
+    /// Prints one function's finished line (and its failed tests) above the spinner.
+    pub fn finished(&self, f: &FunctionReport) {
+        let text = terminal::function(f, self.paint, self.cwd.as_deref());
+        // Suspended, the spinner's line is cleared first and redrawn after: no interleaving.
+        self.bar.suspend(|| eprint!("{text}"));
+        self.bar.inc(1);
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if done >= self.total
+            && let Some(after) = self.after.get()
+        {
+            self.bar.set_message(*after);
+        }
     }
 
     /// Stops the spinner and clears its line.
     pub fn finish(&self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if self.spinning {
-            let _guard = self.out.lock();
-            eprint!("\r\x1b[2K");
-        }
+        self.bar.finish_and_clear();
     }
 }

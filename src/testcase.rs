@@ -230,52 +230,93 @@ fn check_event(event: &Value, path: &Path) -> Result<(), TestCaseError> {
     }
 }
 
-/// Expands files or globs (one per item; the `test-events` input is split by
-/// `inputs::split_list`, a manifest's `tests` is a YAML list) relative to `base` and loads every
-/// match, sorted. A pattern that matches nothing is an error.
-pub fn load_patterns(patterns: &[String], base: &Path) -> Result<Vec<TestCase>, TestCaseError> {
+/// Expands files, globs and folders (one per item; the `test-events` input is split by
+/// `checks::split_list`, a manifest's `tests` is a YAML list) relative to `base` and loads every
+/// match, sorted. A folder means every `*.json`, `*.yaml` and `*.yml` directly in it. A pattern
+/// that matches nothing is an error that says what it is relative to (`relative_to`, e.g. "the
+/// workspace").
+pub fn load_patterns(
+    patterns: &[String],
+    base: &Path,
+    relative_to: &str,
+) -> Result<Vec<TestCase>, TestCaseError> {
     let mut paths: Vec<PathBuf> = Vec::new();
     let items = patterns.iter().map(|p| p.trim()).filter(|p| !p.is_empty());
+    // An empty base (the working directory) keeps paths as the user wrote them.
+    let whence = || {
+        if base.as_os_str().is_empty() {
+            format!("relative to {relative_to}")
+        } else {
+            format!("relative to {relative_to}, {}", base.display())
+        }
+    };
     for pattern in items {
         let full = if Path::new(pattern).is_absolute() {
             PathBuf::from(pattern)
         } else {
             base.join(pattern)
         };
+        let before = paths.len();
         if pattern.contains(['*', '?', '[']) {
-            let full_text = full.to_string_lossy();
-            let matches = glob::glob(&full_text).map_err(|e| {
-                TestCaseError(format!(
-                    "test case pattern {pattern:?} is not a valid glob: {e}"
-                ))
-            })?;
-            let mut found = 0;
-            for entry in matches {
-                let entry = entry
-                    .map_err(|e| TestCaseError(format!("test case pattern {pattern:?}: {e}")))?;
-                if entry.is_file() {
-                    paths.push(entry);
-                    found += 1;
-                }
-            }
-            if found == 0 {
+            expand_glob(pattern, &full, &mut paths)?;
+            if paths.len() == before {
                 return Err(TestCaseError(format!(
-                    "test case pattern {pattern:?} matches no files (relative to {})",
-                    base.display()
+                    "test case pattern {pattern:?} matches no files ({})",
+                    whence()
+                )));
+            }
+        } else if full.is_dir() {
+            folder_cases(pattern, &full, &mut paths)?;
+            if paths.len() == before {
+                return Err(TestCaseError(format!(
+                    "test case folder {pattern:?} has no .json, .yaml or .yml files ({})",
+                    whence()
                 )));
             }
         } else if full.is_file() {
             paths.push(full);
         } else {
             return Err(TestCaseError(format!(
-                "test case file {pattern:?} does not exist (relative to {})",
-                base.display()
+                "test case file {pattern:?} does not exist ({})",
+                whence()
             )));
         }
     }
     paths.sort();
     paths.dedup();
     paths.iter().map(|p| load(p)).collect()
+}
+
+/// Appends the files a glob matches.
+fn expand_glob(pattern: &str, full: &Path, paths: &mut Vec<PathBuf>) -> Result<(), TestCaseError> {
+    let matches = glob::glob(&full.to_string_lossy()).map_err(|e| {
+        TestCaseError(format!(
+            "test case pattern {pattern:?} is not a valid glob: {e}"
+        ))
+    })?;
+    for entry in matches {
+        let entry =
+            entry.map_err(|e| TestCaseError(format!("test case pattern {pattern:?}: {e}")))?;
+        if entry.is_file() {
+            paths.push(entry);
+        }
+    }
+    Ok(())
+}
+
+/// Appends the test case files directly in a folder (not recursive; other files are skipped).
+fn folder_cases(pattern: &str, dir: &Path, paths: &mut Vec<PathBuf>) -> Result<(), TestCaseError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| TestCaseError(format!("test case folder {pattern:?}: cannot read it: {e}")))?;
+    for entry in entries {
+        let path = entry
+            .map_err(|e| TestCaseError(format!("test case folder {pattern:?}: {e}")))?
+            .path();
+        if path.is_file() && format_of(&path).is_some() {
+            paths.push(path);
+        }
+    }
+    Ok(())
 }
 
 /// Checks one run's result against the case's expectations and utilization limit
@@ -627,21 +668,47 @@ mod tests {
         std::fs::write(dir.path().join("t/b.json"), ev).unwrap();
         std::fs::write(dir.path().join("t/a.json"), ev).unwrap();
         std::fs::write(dir.path().join("one.json"), ev).unwrap();
-        let cases =
-            load_patterns(&["t/*.json".to_owned(), "one.json".to_owned()], dir.path()).unwrap();
+        let cases = load_patterns(
+            &["t/*.json".to_owned(), "one.json".to_owned()],
+            dir.path(),
+            "here",
+        )
+        .unwrap();
         let names: Vec<_> = cases.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, vec!["one.json", "a.json", "b.json"]);
-        let err = load_patterns(&["t/*.yaml".to_owned()], dir.path())
+        let err = load_patterns(&["t/*.yaml".to_owned()], dir.path(), "here")
             .unwrap_err()
             .0;
         assert!(
             err.contains("t/*.yaml") && err.contains("matches no files"),
             "{err}"
         );
-        let err = load_patterns(&["missing.json".to_owned()], dir.path())
+        let err = load_patterns(&["missing.json".to_owned()], dir.path(), "the workspace")
             .unwrap_err()
             .0;
         assert!(err.contains("missing.json"), "{err}");
+        assert!(err.contains("relative to the workspace"), "{err}");
+    }
+
+    #[test]
+    fn a_folder_means_its_test_case_files_sorted_and_an_empty_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let ev = r#"{"context":{"eventType":"viewer-request"},"request":{"uri":"/"}}"#;
+        std::fs::create_dir_all(dir.path().join("t/nested")).unwrap();
+        for f in ["t/c.yml", "t/b.yaml", "t/a.json", "t/nested/d.json"] {
+            std::fs::write(dir.path().join(f), ev).unwrap();
+        }
+        std::fs::write(dir.path().join("t/notes.md"), "not a case").unwrap();
+        for form in ["t", "t/"] {
+            let cases = load_patterns(&[form.to_owned()], dir.path(), "here").unwrap();
+            let names: Vec<_> = cases.iter().map(|c| c.name.as_str()).collect();
+            assert_eq!(names, vec!["a.json", "b.yaml", "c.yml"], "{form}");
+        }
+        std::fs::create_dir(dir.path().join("empty")).unwrap();
+        let err = load_patterns(&["empty".to_owned()], dir.path(), "here")
+            .unwrap_err()
+            .0;
+        assert!(err.contains("\"empty\"") && err.contains("folder"), "{err}");
     }
 
     #[test]

@@ -82,6 +82,10 @@ struct Outcome {
     stdout: String,
     stderr: String,
     connections: usize,
+    /// `$GITHUB_OUTPUT` after the run.
+    outputs: String,
+    /// `$GITHUB_STEP_SUMMARY` after the run.
+    summary: String,
 }
 
 impl Outcome {
@@ -230,6 +234,8 @@ fn run(case: Case) -> Outcome {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         connections: trap.finish(),
+        outputs: std::fs::read_to_string(&output).unwrap_or_default(),
+        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
     }
 }
 
@@ -1004,5 +1010,156 @@ fn key_value_store_with_manifest_is_rejected() {
             .input("key-value-store", "site-redirects"),
         "key-value-store",
         &["cannot be combined with `manifest`"],
+    );
+}
+
+// ---- code that does not compile ------------------------------------------------------------------
+
+/// A syntax error: the usual contract, and the message names the user's file (never the
+/// runtime's internal `function.js`), the line and the column.
+fn assert_syntax_error(o: &Outcome, file: &str, line: usize) {
+    let all = format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        o.code, o.stdout, o.stderr
+    );
+    assert_eq!(o.code, Some(1), "{all}");
+    assert_eq!(
+        o.connections, 0,
+        "no request for code that does not compile\n{all}"
+    );
+    let errors = o.errors();
+    assert_eq!(errors.len(), 1, "{all}");
+    let m = &errors[0].1;
+    let at = format!("{file}:{line}:");
+    let column = m
+        .split_once(&at)
+        .map(|(_, rest)| rest.chars().take_while(char::is_ascii_digit).count())
+        .unwrap_or(0);
+    assert!(column > 0, "message should say {at}COLUMN: {m}");
+    assert!(m.contains("SyntaxError"), "{m}");
+    assert!(!m.contains("function.js"), "the runtime's name leaked: {m}");
+}
+
+#[test]
+fn function_file_with_a_syntax_error_is_rejected_without_test_events() {
+    let o = run(case().input("function-file", "functions/syntax-error.js"));
+    assert_syntax_error(&o, "functions/syntax-error.js", 3);
+}
+
+#[test]
+fn function_file_with_a_syntax_error_is_rejected_with_test_events() {
+    let o = run(case()
+        .input("function-file", "functions/syntax-error.js")
+        .input("test-events", "tests/ok.json"));
+    assert_syntax_error(&o, "functions/syntax-error.js", 3);
+}
+
+#[test]
+fn runtime_1_code_using_const_is_rejected_before_any_request() {
+    let o = run(case()
+        .input("function-file", "functions/v1-const.js")
+        .input("runtime", "cloudfront-js-1.0"));
+    assert_syntax_error(&o, "functions/v1-const.js", 3);
+    assert!(o.errors()[0].1.contains("const"), "{:?}", o.errors());
+}
+
+#[test]
+fn valid_runtime_1_code_is_not_refused_when_the_runtime_is_not_named() {
+    // The function may already exist on cloudfront-js-1.0: checking with the 2.0 rules must not
+    // reject valid 1.0 code, so this run gets past validation and reaches the network.
+    let o = run(case()
+        .input("function-file", "functions/v1-valid.js")
+        .without("runtime"));
+    assert!(o.connections > 0, "{}\n{}", o.stdout, o.stderr);
+    assert!(
+        o.errors().iter().all(|(t, _)| !t.contains("function-file")),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn manifest_entry_with_a_syntax_error_is_rejected_without_tests() {
+    let o = run(case().manifest("manifests/syntax-error.yaml"));
+    assert_syntax_error(&o, "functions/syntax-error.js", 3);
+    assert!(o.errors()[0].1.contains("functions[1]"), "{:?}", o.errors());
+}
+
+#[test]
+fn manifest_entry_with_a_syntax_error_is_rejected_with_tests() {
+    let o = run(case().manifest("manifests/syntax-error-tested.yaml"));
+    assert_syntax_error(&o, "functions/syntax-error.js", 3);
+}
+
+// ---- what an input error leaves behind ------------------------------------------------------------
+
+#[test]
+fn an_input_error_still_writes_published_false_and_a_summary() {
+    let o = run(case().input("runtime", "cloudfront-js-3.0"));
+    assert_eq!(o.code, Some(1));
+    assert_eq!(o.connections, 0);
+    let lines: Vec<&str> = o.outputs.lines().collect();
+    assert!(
+        lines
+            .windows(3)
+            .any(|w| w[0].starts_with("published<<") && w[1] == "false"),
+        "published=false in GITHUB_OUTPUT:\n{}",
+        o.outputs
+    );
+    assert!(o.summary.contains("cloudfront-js-3.0"), "{}", o.summary);
+}
+
+#[test]
+fn an_input_error_with_an_unwritable_github_output_is_still_one_error_per_problem() {
+    let mut c = case().input("runtime", "cloudfront-js-3.0");
+    c.env
+        .push(("GITHUB_OUTPUT", "/nonexistent-dir/out".to_owned()));
+    let o = run(c);
+    assert_eq!(o.code, Some(1));
+    assert_eq!(o.connections, 0);
+    let titles: Vec<String> = o.errors().into_iter().map(|(t, _)| t).collect();
+    assert!(titles.iter().any(|t| t.contains("runtime")), "{titles:?}");
+    assert!(
+        titles.iter().any(|t| t.contains("GITHUB_OUTPUT")),
+        "{titles:?}"
+    );
+}
+
+// ---- paths: relative to what -----------------------------------------------------------------
+
+#[test]
+fn manifest_paths_are_relative_to_the_manifest_and_the_error_says_so() {
+    rejects(
+        case().manifest("manifests/workspace-relative.yaml"),
+        "manifests/workspace-relative.yaml",
+        &["functions/ok.js", "relative to the manifest"],
+    );
+    rejects(
+        case().manifest("manifests/workspace-relative-tests.yaml"),
+        "manifests/workspace-relative-tests.yaml",
+        &["tests/ok.json", "relative to the manifest"],
+    );
+}
+
+#[test]
+fn input_paths_are_relative_to_the_workspace_and_the_error_says_so() {
+    rejects(
+        case().input("function-file", "functions/nope.js"),
+        "function-file",
+        &["functions/nope.js", "relative to the workspace"],
+    );
+    rejects(
+        case().input("test-events", "tests/nope.json"),
+        "test-events",
+        &["tests/nope.json", "relative to the workspace"],
+    );
+}
+
+#[test]
+fn a_folder_without_test_cases_is_refused_with_a_line_that_says_so() {
+    rejects(
+        case().input("test-events", "tests-empty"),
+        "test-events",
+        &["tests-empty", "folder", ".json", ".yaml"],
     );
 }

@@ -167,6 +167,51 @@ fn emulator_prints_its_address_first_and_stops_on_sigterm() {
 }
 
 #[test]
+fn emulator_listen_takes_a_host_name() {
+    let mut child = clean(&mut Command::new(BIN))
+        .args(["emulator", "--listen", "localhost:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("{first:?} {}", String::from_utf8_lossy(&out.stderr)));
+    let addr: std::net::SocketAddr = addr.parse().unwrap_or_else(|e| panic!("{addr}: {e}"));
+    assert!(addr.ip().is_loopback(), "{addr}");
+    assert!(addr.port() > 0, "{addr}");
+}
+
+#[test]
+fn emulator_listen_without_a_port_is_one_line_naming_the_flag() {
+    // No port: refused before any name lookup (no test reaches a DNS server).
+    let out = clean(&mut Command::new(BIN))
+        .args(["emulator", "--listen", "localhost"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.lines().next().unwrap_or("").contains("--listen"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("localhost"), "{stderr}");
+    assert_eq!(
+        stderr.lines().count(),
+        2,
+        "one line and the --help hint: {stderr}"
+    );
+}
+
+#[test]
 fn demo_publishes_the_bundled_example_and_prints_the_comment() {
     let out = clean(&mut Command::new(BIN))
         .env_remove("AWS_ACCESS_KEY_ID")

@@ -265,3 +265,42 @@ fn runtime_1_function_with_byte_string_helpers_and_crypto() {
     let (r, text) = run_capture(&a);
     assert_eq!(r, Ok(true), "{text}");
 }
+
+#[test]
+fn events_take_a_folder_a_glob_and_a_comma_list_like_test_events() {
+    let dir = example_dir().join("tests");
+    let files = example_cases();
+    let forms: Vec<(&str, Vec<PathBuf>)> = vec![
+        ("folder", vec![dir.clone()]),
+        ("glob", vec![dir.join("*.yaml")]),
+        (
+            "comma list",
+            vec![PathBuf::from(
+                files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )],
+        ),
+    ];
+    for (what, events) in forms {
+        let mut a = args(example_dir().join("function.js"), events);
+        a.format = "json".into();
+        let (r, text) = run_capture(&a);
+        assert_eq!(r, Ok(true), "{what}: {text}");
+        assert_eq!(json_lines(&text).len(), files.len(), "{what}: {text}");
+    }
+}
+
+#[test]
+fn an_event_pattern_that_matches_nothing_names_the_flag_and_the_pattern() {
+    let a = args(
+        example_dir().join("function.js"),
+        vec![example_dir().join("tests/*.json")],
+    );
+    let (r, _) = run_capture(&a);
+    let err = r.unwrap_err();
+    assert!(err.starts_with("--event"), "{err}");
+    assert!(err.contains("*.json"), "{err}");
+}

@@ -31,11 +31,30 @@ pub use faults::{LoseHow, LoseRule};
 pub use operation::Operation;
 pub use store::Store;
 
+/// `--listen`: an address, or a host name with a port, resolved here. The first IPv4 address wins
+/// (`localhost` is 127.0.0.1 as in the README's examples, which most clients try first).
+fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    if let Ok(addr) = s.parse() {
+        return Ok(addr);
+    }
+    let addrs: Vec<SocketAddr> = s
+        .to_socket_addrs()
+        .map_err(|e| format!("{s:?} is not an address or HOST:PORT ({e})"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| format!("{s:?} resolves to no address"))
+}
+
 /// Flags of `cloudfront-publish emulator`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EmulatorArgs {
-    /// Address to listen on (port 0 = any free port).
-    #[arg(long, default_value = "127.0.0.1:4566")]
+    /// Address or HOST:PORT to listen on (`localhost:4566`; port 0 = any free port).
+    #[arg(long, default_value = "127.0.0.1:4566", value_parser = parse_listen)]
     pub listen: SocketAddr,
     /// Delay added to every response, in milliseconds.
     #[arg(long, default_value_t = 0)]

@@ -180,9 +180,10 @@ async fn phase2(
                 });
             }
             Some(Phase1::Ready(t)) => {
-                let report = t.unpublished(
+                let mut report = t.unpublished(
                     "not published: another function of the manifest failed (fail-fast: all-or-nothing)",
                 );
+                report.held_back = true;
                 on_done(&report);
                 reports[i] = Some(report);
             }
@@ -347,6 +348,7 @@ fn blank_report(fp: &FunctionPlan) -> FunctionReport {
         test_results: Vec::new(),
         error: None,
         note: None,
+        held_back: false,
         warnings: Vec::new(),
         key_value_store: None,
         distributions: None,

@@ -57,7 +57,7 @@ async fn run_tests(cf: &CloudFront, fp: &FunctionPlan, etag: &Etag) -> Vec<TestR
             let event = serde_json::to_vec(&case.event).unwrap_or_default();
             let result = match cf.test(&name, &etag, &event).await {
                 Ok(run) => judge(&case, run, max),
-                Err(e) => not_run(&case.name, e.to_string()),
+                Err(e) => not_run(&case, e.to_string()),
             };
             (i, result)
         });
@@ -72,26 +72,22 @@ async fn run_tests(cf: &CloudFront, fp: &FunctionPlan, etag: &Etag) -> Vec<TestR
     out.into_iter()
         .zip(fp.tests())
         .map(|(r, case)| {
-            r.unwrap_or_else(|| {
-                not_run(
-                    &case.name,
-                    "internal error: the test did not finish".to_owned(),
-                )
-            })
+            r.unwrap_or_else(|| not_run(case, "internal error: the test did not finish".to_owned()))
         })
         .collect()
 }
 
 /// A case that could not run, failed with `error`.
-fn not_run(name: &str, error: String) -> TestResult {
+fn not_run(case: &TestCase, error: String) -> TestResult {
     TestResult {
-        name: name.to_owned(),
+        name: case.name.clone(),
         passed: false,
         compute_utilization: None,
         output: None,
         logs: Vec::new(),
         error: Some(error),
         diff: Vec::new(),
+        file: Some(case.source.clone()),
     }
 }
 
@@ -123,6 +119,7 @@ fn judge(case: &TestCase, run: TestRun, max: u32) -> TestResult {
         logs: run.logs,
         error: run.error,
         diff: verdict.failures,
+        file: Some(case.source.clone()),
     }
 }
 

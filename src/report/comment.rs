@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::markdown::{
-    MAX_CELL_CHARS, cell, code, code_cell, cut, longest_backtick_run, one_line, text,
+    MAX_CELL_CHARS, cell, code, code_cell, cut, longest_backtick_run, one_line, result_mark, text,
 };
 use super::{FunctionReport, Report, TestResult};
 use crate::types::Stage;
@@ -78,7 +78,7 @@ fn heading(report: &Report) -> String {
     } else if let Some(f) = report.functions.first() {
         format!(
             "### {} CloudFront Function {} {}",
-            icon(f.succeeded()),
+            mark(f),
             code(f.name.as_str()),
             outcome(f)
         )
@@ -89,7 +89,9 @@ fn heading(report: &Report) -> String {
 
 /// What happened to one function, as a short phrase.
 fn outcome(f: &FunctionReport) -> &'static str {
-    if !f.succeeded() {
+    if f.held_back {
+        "held back: passed, not published because another function failed"
+    } else if !f.succeeded() {
         "failed"
     } else if f.published_untested() {
         "published untested (no test cases)"
@@ -123,7 +125,7 @@ fn functions_table(report: &Report) -> Vec<String> {
         parts.push(format!(
             "| {} | {} | {} | {} | {} | {} | {}{} | {}/{} | {} |\n",
             code_cell(f.name.as_str()),
-            icon(f.succeeded()),
+            result_mark(f),
             f.stage.as_str(),
             opt_code_cell(f.etag.as_deref()),
             opt_cell(f.status.as_deref()),
@@ -143,7 +145,7 @@ fn functions_table(report: &Report) -> Vec<String> {
 fn function_section(f: &FunctionReport) -> Vec<String> {
     let mut head = format!(
         "#### {} {} {}\n\n",
-        icon(f.succeeded()),
+        mark(f),
         code(f.name.as_str()),
         outcome(f)
     );
@@ -311,6 +313,15 @@ fn truncate_keeping_marker(body: String) -> String {
     out
 }
 
+/// A function's mark in a heading: held back is neither a pass nor a failure.
+fn mark(f: &FunctionReport) -> &'static str {
+    if f.held_back {
+        "⏸️"
+    } else {
+        icon(f.succeeded())
+    }
+}
+
 fn icon(ok: bool) -> &'static str {
     if ok { "✅" } else { "❌" }
 }
@@ -373,6 +384,7 @@ mod tests {
             logs: vec![],
             error: None,
             diff: vec![],
+            file: None,
         }
     }
 
@@ -390,6 +402,7 @@ mod tests {
             test_results: vec![test("redirects apex", true, Some(17))],
             error: None,
             note: None,
+            held_back: false,
             warnings: Vec::new(),
             key_value_store: None,
             distributions: None,
@@ -567,6 +580,29 @@ mod tests {
             body.contains("&lt;\\!-- cloudfront-publish:other --&gt;"),
             "{body}"
         );
+    }
+
+    #[test]
+    fn a_held_back_function_is_neither_passed_nor_failed() {
+        let mut a = function("a-fn");
+        a.published = false;
+        a.stage = Stage::Development;
+        a.held_back = true;
+        a.note = Some("not published: another function of the manifest failed".to_owned());
+        let mut b = function("b-fn");
+        b.published = false;
+        b.error = Some("test failed".to_owned());
+        let mut r = report(vec![a, b]);
+        r.manifest = Some("cloudfront-functions.yaml".to_owned());
+        let body = render("manifest:cloudfront-functions.yaml", &r);
+        let rows = table_rows(&body, "| Function | Result |");
+        assert!(
+            rows[0].starts_with("| `a-fn` | ⏸️ held back | DEVELOPMENT |"),
+            "{}",
+            rows[0]
+        );
+        assert!(body.contains("#### ⏸️ `a-fn` held back"), "{body}");
+        assert!(!body.contains("#### ✅ `a-fn`"), "{body}");
     }
 
     #[test]

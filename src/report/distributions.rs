@@ -259,6 +259,7 @@ mod tests {
             test_results: Vec::new(),
             error: error.map(str::to_owned),
             note: None,
+            held_back: false,
             warnings: Vec::new(),
             key_value_store: None,
             distributions: Some(vec![dist("EA", &[], &[("*", EventType::ViewerRequest)])]),

@@ -226,6 +226,7 @@ mod tests {
             note: None,
             warnings: vec![],
             key_value_store: Some(r),
+            held_back: false,
             distributions: None,
             steps: vec![],
             duration: Default::default(),

@@ -1,6 +1,20 @@
 //! Markdown escaping shared by the PR comment and the job summary: user text (test names, error
 //! messages, diffs) must render literally and must not break a table.
 
+use super::FunctionReport;
+
+/// A function's result as the PR comment and the job summary show it: passed, failed, or held
+/// back (passed, not published because another function of the manifest failed).
+pub(crate) fn result_mark(f: &FunctionReport) -> &'static str {
+    if f.held_back {
+        "⏸️ held back"
+    } else if f.succeeded() {
+        "✅"
+    } else {
+        "❌"
+    }
+}
+
 /// Longest table cell, in characters, before it is cut.
 pub(crate) const MAX_CELL_CHARS: usize = 200;
 

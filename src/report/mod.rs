@@ -8,7 +8,9 @@ pub mod kvs;
 mod markdown;
 pub mod outputs;
 pub mod summary;
+pub mod terminal;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -35,6 +37,17 @@ pub struct TestResult {
     /// Readable differences from `expect` (empty when passed).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub diff: Vec<String>,
+    /// The test case file, for a person looking for the failing case (not an output).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+}
+
+impl TestResult {
+    /// What went wrong, one line each: the error, then the differences from `expect`. Every
+    /// rendering (annotations, summary, comment, terminal) shows these lines.
+    pub fn detail(&self) -> impl Iterator<Item = &String> {
+        self.error.iter().chain(self.diff.iter())
+    }
 }
 
 /// Final state of one function after the pipeline.
@@ -71,6 +84,9 @@ pub struct FunctionReport {
     /// Why a function that did not fail was still not published (all-or-nothing manifests, `publish: false`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Passed, but not published because another function of an all-or-nothing manifest failed.
+    #[serde(skip)]
+    pub held_back: bool,
     /// Problems that did not fail the function (annotated as warnings).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,

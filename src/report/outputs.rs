@@ -84,6 +84,16 @@ pub fn outputs(report: &Report) -> Vec<(&'static str, String)> {
     }
 }
 
+/// The outputs of a run stopped by an invalid input, before anything was read or written: nothing
+/// was published or changed, so a workflow's `if: steps.x.outputs.published == 'true'` is false.
+pub fn invalid_input_outputs() -> Vec<(&'static str, String)> {
+    vec![
+        ("published", false.to_string()),
+        ("changed", false.to_string()),
+        ("tested", false.to_string()),
+    ]
+}
+
 /// Formats outputs in the multi-line `name<<DELIMITER` form with a random delimiter that occurs in
 /// no value.
 pub fn format_outputs(outputs: &[(&str, String)]) -> String {

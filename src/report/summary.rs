@@ -3,7 +3,15 @@
 use std::fmt::Write;
 
 use super::Report;
-use super::markdown::{cell, code_cell};
+use super::markdown::{cell, code_cell, result_mark};
+
+/// The job summary of a run stopped by an invalid input: the one error line, escaped.
+pub fn render_invalid_input(message: &str) -> String {
+    format!(
+        "## cloudfront-publish\n\n> **Invalid input:** {}\n\nNothing was read or changed in CloudFront.\n",
+        cell(message)
+    )
+}
 
 /// Renders the job summary: one table of functions, then each function's tests.
 pub fn render(report: &Report) -> String {
@@ -15,7 +23,7 @@ pub fn render(report: &Report) -> String {
             s,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {:.1}s |",
             code_cell(f.name.as_str()),
-            if f.succeeded() { "✅" } else { "❌" },
+            result_mark(f),
             f.stage,
             code_cell(f.etag.as_deref().unwrap_or("-")),
             cell(f.status.as_deref().unwrap_or("-")),
@@ -56,9 +64,7 @@ pub fn render(report: &Report) -> String {
         s.push_str("| test | result | compute utilization | detail |\n|---|---|---|---|\n");
         for t in &f.test_results {
             let detail = t
-                .error
-                .iter()
-                .chain(t.diff.iter())
+                .detail()
                 .take(5)
                 .map(|d| cell(d))
                 .collect::<Vec<_>>()
@@ -110,9 +116,11 @@ mod tests {
                 logs: vec![],
                 error: Some("<script>x</script>".to_owned()),
                 diff: vec![],
+                file: None,
             }],
             error: Some("site: 1 of 1 tests failed: not published".to_owned()),
             note: None,
+            held_back: false,
             warnings: vec![],
             key_value_store: None,
             distributions: None,
