@@ -167,6 +167,26 @@ fn function_plan(
     default_max: u32,
     at: impl Fn(&str, String) -> ManifestError,
 ) -> Result<FunctionPlan, ManifestError> {
+    // Without code nothing is created or updated, so these would be silently ignored (as the
+    // inputs refuse them without `function-file`). `[]` and an empty comment mean "keep".
+    // Checked after the other keys, so that their own errors come first.
+    let ignored = [
+        ("runtime", runtime.is_some()),
+        (
+            "comment",
+            entry.comment.as_ref().is_some_and(|c| !c.is_empty()),
+        ),
+        (
+            "key-value-store-arns",
+            entry
+                .key_value_store_arns
+                .as_ref()
+                .is_some_and(|a| !a.is_empty()),
+        ),
+    ]
+    .into_iter()
+    .find(|(_, set)| *set && entry.file.is_none())
+    .map(|(key, _)| key);
     let mut fp = match runtime {
         Some(r) => FunctionPlan::new(name, r),
         None => FunctionPlan::keeping_runtime(name),
@@ -196,6 +216,12 @@ fn function_plan(
     fp = fp
         .with_max_compute_utilization(entry.max_compute_utilization.unwrap_or(default_max))
         .map_err(|m| at("max-compute-utilization", m.0))?;
+    if let Some(key) = ignored {
+        return Err(at(
+            key,
+            "needs `file`: without it the function is only tested and published as DEVELOPMENT holds it, so this would be ignored".to_owned(),
+        ));
+    }
     if let Some(f) = &entry.file {
         let code =
             checks::read_code(base, f, "the manifest's folder").map_err(|e| at("file", e.0))?;
@@ -325,8 +351,27 @@ mod tests {
     }
 
     #[test]
+    fn settings_that_only_a_file_would_write_need_one() {
+        for (entry, key) in [
+            ("    runtime: cloudfront-js-1.0\n", "functions[0].runtime"),
+            ("    comment: hello\n", "functions[0].comment"),
+            (
+                "    key-value-store-arns: [arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-000000011111]\n",
+                "functions[0].key-value-store-arns",
+            ),
+        ] {
+            let text = format!("functions:\n  - name: a\n{entry}");
+            let err = parse_err(&text);
+            assert!(err.contains(key) && err.contains("needs `file`"), "{err}");
+        }
+        // "keep" spellings stay allowed without a file.
+        let text = "functions:\n  - name: a\n    comment: ''\n    key-value-store-arns: []\n";
+        assert!(parse(text, Path::new("."), "m", 90).is_ok());
+    }
+
+    #[test]
     fn entries_get_defaults_and_keep_unset_fields_as_keep() {
-        let plans = parse("functions:\n  - name: a\n  - name: b\n    runtime: cloudfront-js-1.0\n    max-compute-utilization: 70\n", Path::new("."), "m", 90).unwrap().functions;
+        let plans = parse("functions:\n  - name: a\n  - name: b\n    file: tests/fixtures/runtime/throws.js\n    runtime: cloudfront-js-1.0\n    max-compute-utilization: 70\n", Path::new("."), "m", 90).unwrap().functions;
         assert_eq!(plans.len(), 2);
         assert_eq!(
             plans[0].runtime(),
