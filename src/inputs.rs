@@ -141,9 +141,16 @@ impl InputError {
     }
 }
 
-/// Raw input values by name; an empty value means "use the default".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Raw input values by name; an empty value means "use the default". Its `Debug` shows the
+/// names only: values include `github-token`.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct RawInputs(BTreeMap<String, String>);
+
+impl std::fmt::Debug for RawInputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
 
 impl RawInputs {
     /// Reads every known input from an environment lookup, as the runner sets them:
@@ -247,8 +254,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// The environment around the inputs: workspace, GitHub context, endpoints.
-#[derive(Debug, Clone, Default)]
+/// The environment around the inputs: workspace, GitHub context, endpoints. Its `Debug` leaves
+/// out the OIDC bearer token.
+#[derive(Clone, Default)]
 pub struct Context {
     /// Base for relative paths (`GITHUB_WORKSPACE`, else the working directory).
     pub workspace: PathBuf,
@@ -261,6 +269,24 @@ pub struct Context {
     pub env_endpoint_url: Option<String>,
     /// `ACTIONS_ID_TOKEN_REQUEST_URL` and `_TOKEN`, present when the job has `id-token: write`.
     pub oidc_request: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("workspace", &self.workspace)
+            .field("github", &self.github)
+            .field("run_url", &self.run_url)
+            .field("env_endpoint_url", &self.env_endpoint_url)
+            .field(
+                "oidc_request",
+                &self
+                    .oidc_request
+                    .as_ref()
+                    .map(|(url, _)| (url, "<redacted>")),
+            )
+            .finish()
+    }
 }
 
 impl Context {
@@ -639,6 +665,32 @@ mod tests {
 
     fn warn(vars: &[&str]) -> Vec<String> {
         unknown_input_warnings(vars.iter().map(|v| (*v).to_owned()))
+    }
+
+    #[test]
+    fn debug_output_never_shows_tokens() {
+        let mut raw = RawInputs::default();
+        raw.set("github-token", "ghs_secret_token_value");
+        let ctx = Context {
+            oidc_request: Some((
+                "https://oidc.example/t".to_owned(),
+                "bearer-secret".to_owned(),
+            )),
+            ..Context::default()
+        };
+        let aws = crate::plan::AwsSettings {
+            oidc_request: ctx.oidc_request.clone(),
+            ..Default::default()
+        };
+        let all = format!("{raw:?} {ctx:?} {aws:?}");
+        assert!(
+            all.contains("github-token") && all.contains("oidc.example"),
+            "{all}"
+        );
+        assert!(
+            !all.contains("ghs_secret") && !all.contains("bearer-secret"),
+            "{all}"
+        );
     }
 
     #[test]

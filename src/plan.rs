@@ -386,8 +386,8 @@ pub enum FailFast {
     Independent,
 }
 
-/// How to reach CloudFront.
-#[derive(Debug, Clone, Default)]
+/// How to reach CloudFront. Its `Debug` leaves out the OIDC bearer token.
+#[derive(Clone, Default)]
 pub struct AwsSettings {
     /// Signing region (CloudFront is global; us-east-1 by default).
     pub region: String,
@@ -400,6 +400,24 @@ pub struct AwsSettings {
     pub role_to_assume: Option<String>,
     /// `ACTIONS_ID_TOKEN_REQUEST_URL` and its bearer token.
     pub oidc_request: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for AwsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsSettings")
+            .field("region", &self.region)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("kvs_endpoint_url", &self.kvs_endpoint_url)
+            .field("role_to_assume", &self.role_to_assume)
+            .field(
+                "oidc_request",
+                &self
+                    .oidc_request
+                    .as_ref()
+                    .map(|(url, _)| (url, "<redacted>")),
+            )
+            .finish()
+    }
 }
 
 /// The GitHub API root when `GITHUB_API_URL` is not set.
