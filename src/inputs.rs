@@ -280,10 +280,7 @@ impl std::fmt::Debug for Context {
             .field("env_endpoint_url", &self.env_endpoint_url)
             .field(
                 "oidc_request",
-                &self
-                    .oidc_request
-                    .as_ref()
-                    .map(|(url, _)| (url, "<redacted>")),
+                &crate::plan::redacted_oidc(&self.oidc_request),
             )
             .finish()
     }

@@ -409,15 +409,16 @@ impl std::fmt::Debug for AwsSettings {
             .field("endpoint_url", &self.endpoint_url)
             .field("kvs_endpoint_url", &self.kvs_endpoint_url)
             .field("role_to_assume", &self.role_to_assume)
-            .field(
-                "oidc_request",
-                &self
-                    .oidc_request
-                    .as_ref()
-                    .map(|(url, _)| (url, "<redacted>")),
-            )
+            .field("oidc_request", &redacted_oidc(&self.oidc_request))
             .finish()
     }
+}
+
+/// The OIDC request URL and its bearer token as `Debug` may show them: the token left out.
+pub(crate) fn redacted_oidc(request: &Option<(String, String)>) -> Option<(&str, &str)> {
+    request
+        .as_ref()
+        .map(|(url, _)| (url.as_str(), "<redacted>"))
 }
 
 /// The GitHub API root when `GITHUB_API_URL` is not set.
