@@ -135,11 +135,9 @@ async fn dispatch(cli: Cli) -> ExitCode {
 
 /// One line: an `::error` annotation for a bad input in Actions, else `error: …` on stderr.
 fn print_error(style: Style, e: &AppError) {
-    match (style, e) {
-        (Style::Actions, AppError::Input(e)) => println!(
-            "{}",
-            outputs::annotation("error", Some(&e.title()), &e.to_string())
-        ),
+    match e {
+        // Only an input error is a workflow annotation; the other commands run in a terminal.
+        AppError::Input(e) => crate::cli::show(style, "error", &e.title(), &e.to_string()),
         _ => eprintln!("error: {e}"),
     }
 }

@@ -194,18 +194,21 @@ impl RunnerFiles {
     }
 }
 
-fn print_error(style: Style, title: &str, msg: &str) {
+/// The one way an error or warning is shown: a workflow command in Actions, a plain
+/// `error: ...` / `warning: ...` line on stderr in a terminal.
+pub(crate) fn show(style: Style, kind: &str, title: &str, msg: &str) {
     match style {
-        Style::Actions => println!("{}", outputs::annotation("error", Some(title), msg)),
-        Style::Terminal => eprintln!("error: {msg}"),
+        Style::Actions => println!("{}", outputs::annotation(kind, Some(title), msg)),
+        Style::Terminal => eprintln!("{kind}: {msg}"),
     }
 }
 
+fn print_error(style: Style, title: &str, msg: &str) {
+    show(style, "error", title, msg);
+}
+
 fn print_warning(style: Style, title: &str, msg: &str) {
-    match style {
-        Style::Actions => println!("{}", outputs::annotation("warning", Some(title), msg)),
-        Style::Terminal => eprintln!("warning: {msg}"),
-    }
+    show(style, "warning", title, msg);
 }
 
 /// Runs a plan and writes everything a run leaves behind: progress, outputs, summary, annotations,
