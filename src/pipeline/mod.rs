@@ -169,7 +169,7 @@ async fn phase2(
     let mut set = JoinSet::new();
     for (i, slot) in slots.into_iter().enumerate() {
         match slot {
-            Some(Phase1::Ready(t)) if all_passed || t.live_matches => {
+            Some(Phase1::Ready(t)) if all_passed || t.live_already.is_some() => {
                 let (cf, sem, on_done, publish) =
                     (cf.clone(), sem.clone(), on_done.clone(), plan.publish());
                 set.spawn(async move {
@@ -215,8 +215,8 @@ struct Tested {
     dev: FunctionState,
     /// The code DEVELOPMENT held when it was tested at `dev.etag`.
     code: Vec<u8>,
-    live: Option<FunctionState>,
-    live_matches: bool,
+    /// LIVE, when it already holds exactly this code and config (nothing to publish).
+    live_already: Option<FunctionState>,
     started: Instant,
     /// The function's key value store, told when the function is live.
     store: Option<kvs::StoreUse>,
@@ -273,16 +273,17 @@ async fn prepare_and_test(
             s.written().await.map_err(store_err)?;
         }
         test::test(cf, fp, &synced.dev, &mut report).await?;
-        let live_matches = synced.matches(stages.live.as_ref(), stages.live_code.as_deref());
-        Ok::<_, FunctionError>((synced, stages.live, live_matches))
+        let live_already = stages
+            .live
+            .filter(|l| synced.matches(l, stages.live_code.as_deref()));
+        Ok::<_, FunctionError>((synced, live_already))
     };
     match steps.await {
-        Ok((synced, live, live_matches)) => Ok(Tested {
+        Ok((synced, live_already)) => Ok(Tested {
             report,
             dev: synced.dev,
             code: synced.code,
-            live,
-            live_matches,
+            live_already,
             started,
             store,
         }),

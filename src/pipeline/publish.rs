@@ -22,17 +22,16 @@ pub(super) async fn finish(cf: &CloudFront, t: Tested, publish: bool) -> Functio
         mut report,
         dev,
         code,
-        live,
-        live_matches,
+        live_already,
         started,
         mut store,
     } = t;
     let name = report.name.clone();
-    if live_matches {
+    if let Some(live) = live_already {
         if let Some(s) = &mut store {
             s.live();
         }
-        at_stage(&mut report, Stage::Live, live.as_ref().unwrap_or(&dev));
+        at_stage(&mut report, Stage::Live, &live);
         report.steps.push(
             "publish: LIVE already holds this code and config; nothing to publish".to_owned(),
         );

@@ -20,11 +20,8 @@ pub(super) struct Synced {
 
 impl Synced {
     /// True when LIVE already holds exactly this code and config (nothing to publish).
-    pub(super) fn matches(&self, live: Option<&FunctionState>, live_code: Option<&[u8]>) -> bool {
-        match (live, live_code) {
-            (Some(l), Some(lc)) => lc == self.code.as_slice() && l.same_config(&self.dev),
-            _ => false,
-        }
+    pub(super) fn matches(&self, live: &FunctionState, live_code: Option<&[u8]>) -> bool {
+        live_code == Some(self.code.as_slice()) && live.same_config(&self.dev)
     }
 }
 
