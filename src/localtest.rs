@@ -118,7 +118,7 @@ fn run_cases(
             case,
             outcome.output.as_ref(),
             outcome.error.as_deref(),
-            outcome.compute_utilization,
+            Some(outcome.compute_utilization),
             100,
         );
         passed_count += usize::from(verdict.passed);

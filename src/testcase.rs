@@ -320,12 +320,13 @@ fn folder_cases(pattern: &str, dir: &Path, paths: &mut Vec<PathBuf>) -> Result<(
 }
 
 /// Checks one run's result against the case's expectations and utilization limit
-/// (`default_max` when the case sets none).
+/// (`default_max` when the case sets none). A utilization that was not reported fails any limit
+/// below 100: a limit that cannot be checked is not met.
 pub fn check(
     case: &TestCase,
     output: Option<&serde_json::Value>,
     error: Option<&str>,
-    compute_utilization: u32,
+    compute_utilization: Option<u32>,
     default_max: u32,
 ) -> Verdict {
     let mut failures = Vec::new();
@@ -354,10 +355,14 @@ pub fn check(
     let max = case
         .max_compute_utilization
         .map_or(default_max, |m| m.min(default_max));
-    if compute_utilization > max {
-        failures.push(format!(
-            "compute utilization: {compute_utilization} is over the limit of {max}"
-        ));
+    match compute_utilization {
+        Some(u) if u > max => failures.push(format!(
+            "compute utilization: {u} is over the limit of {max}"
+        )),
+        None if max < 100 => failures.push(format!(
+            "compute utilization: TestFunction reported no readable value, so the limit of {max} cannot be checked"
+        )),
+        _ => {}
     }
     Verdict {
         passed: failures.is_empty(),
@@ -543,15 +548,15 @@ mod tests {
         let mut case = case_expecting(json!({"response": {"statusCode": 301}}));
         case.max_compute_utilization = Some(100);
         assert!(
-            !check(&case, Some(&out), None, 90, 50).passed,
+            !check(&case, Some(&out), None, Some(90), 50).passed,
             "the run's 50 still applies"
         );
         case.max_compute_utilization = Some(30);
         assert!(
-            !check(&case, Some(&out), None, 40, 50).passed,
+            !check(&case, Some(&out), None, Some(40), 50).passed,
             "the case's 30 applies"
         );
-        assert!(check(&case, Some(&out), None, 30, 50).passed);
+        assert!(check(&case, Some(&out), None, Some(30), 50).passed);
     }
 
     #[test]
@@ -559,7 +564,7 @@ mod tests {
         let case = case_expecting(json!({"response": {"statusCode": 301}}));
         let out = json!({"response": {"statusCode": 301, "headers": {}, "cookies": {}}});
         assert_eq!(
-            check(&case, Some(&out), None, 5, 100),
+            check(&case, Some(&out), None, Some(5), 100),
             Verdict {
                 passed: true,
                 failures: vec![]
@@ -572,7 +577,7 @@ mod tests {
         let case = case_expecting(json!({"response": {"statusCode": 301,
             "headers": {"location": {"value": "https://www.example.com/"}}}}));
         let out = json!({"response": {"statusCode": 302, "headers": {}}});
-        let v = check(&case, Some(&out), None, 5, 100);
+        let v = check(&case, Some(&out), None, Some(5), 100);
         assert!(!v.passed);
         assert_eq!(
             v.failures,
@@ -587,7 +592,7 @@ mod tests {
     fn request_expected_but_response_returned_is_reported() {
         let case = case_expecting(json!({"request": {"uri": "/a"}}));
         let out = json!({"response": {"statusCode": 200}});
-        let v = check(&case, Some(&out), None, 0, 100);
+        let v = check(&case, Some(&out), None, Some(0), 100);
         assert_eq!(
             v.failures,
             vec!["request: expected {\"uri\":\"/a\"}, got nothing"]
@@ -599,10 +604,10 @@ mod tests {
         let case =
             case_expecting(json!({"request": {"headers": {"x-debug": null, "x-n": {"value": 5}}}}));
         let out = json!({"request": {"headers": {"x-n": {"value": "5"}}}});
-        assert!(check(&case, Some(&out), None, 0, 100).passed);
+        assert!(check(&case, Some(&out), None, Some(0), 100).passed);
         let out =
             json!({"request": {"headers": {"x-debug": {"value": "1"}, "x-n": {"value": "5"}}}});
-        let v = check(&case, Some(&out), None, 0, 100);
+        let v = check(&case, Some(&out), None, Some(0), 100);
         assert_eq!(
             v.failures,
             vec!["request.headers.x-debug: expected absent, got {\"value\":\"1\"}"]
@@ -615,7 +620,7 @@ mod tests {
             json!({"request": {"cookies": {"a": {"multiValue": [{"value": "1"}]}}}}),
         );
         let out = json!({"request": {"cookies": {"a": {"multiValue": [{"value": "2"}]}}}});
-        let v = check(&case, Some(&out), None, 0, 100);
+        let v = check(&case, Some(&out), None, Some(0), 100);
         assert_eq!(
             v.failures,
             vec!["request.cookies.a.multiValue[0].value: expected \"1\", got \"2\""]
@@ -627,20 +632,20 @@ mod tests {
         let mut case = case_expecting(json!({}));
         case.expect = None;
         case.expect_error = Some("boom".into());
-        assert!(check(&case, None, Some("Error: boom"), 0, 100).passed);
-        let v = check(&case, None, Some("Error: bang"), 0, 100);
+        assert!(check(&case, None, Some("Error: boom"), Some(0), 100).passed);
+        let v = check(&case, None, Some("Error: bang"), Some(0), 100);
         assert_eq!(
             v.failures,
             vec!["error: expected it to contain \"boom\", got \"Error: bang\""]
         );
-        let v = check(&case, Some(&json!({"request": {}})), None, 0, 100);
+        let v = check(&case, Some(&json!({"request": {}})), None, Some(0), 100);
         assert!(!v.passed);
     }
 
     #[test]
     fn an_unexpected_error_fails_the_case() {
         let case = case_expecting(json!({"request": {"uri": "/"}}));
-        let v = check(&case, None, Some("TypeError: x"), 0, 100);
+        let v = check(&case, None, Some("TypeError: x"), Some(0), 100);
         assert_eq!(v.failures, vec!["error: TypeError: x"]);
     }
 
@@ -648,16 +653,29 @@ mod tests {
     fn utilization_over_the_case_or_default_limit_fails() {
         let mut case = case_expecting(json!({"request": {}}));
         let out = json!({"request": {}});
-        assert!(check(&case, Some(&out), None, 60, 100).passed);
-        assert!(!check(&case, Some(&out), None, 60, 50).passed);
+        assert!(check(&case, Some(&out), None, Some(60), 100).passed);
+        assert!(!check(&case, Some(&out), None, Some(60), 50).passed);
         case.max_compute_utilization = Some(70);
         // The run's 50 is the policy; a case's 70 cannot loosen it.
-        assert!(!check(&case, Some(&out), None, 60, 50).passed);
-        let v = check(&case, Some(&out), None, 71, 100);
+        assert!(!check(&case, Some(&out), None, Some(60), 50).passed);
+        let v = check(&case, Some(&out), None, Some(71), 100);
         assert_eq!(
             v.failures,
             vec!["compute utilization: 71 is over the limit of 70"]
         );
+    }
+
+    #[test]
+    fn an_unreported_utilization_fails_any_limit_below_100() {
+        let mut case = case_expecting(json!({"request": {}}));
+        let out = json!({"request": {}});
+        assert!(check(&case, Some(&out), None, None, 100).passed);
+        let v = check(&case, Some(&out), None, None, 90);
+        assert!(!v.passed && v.failures[0].contains("limit of 90"), "{v:?}");
+        // The case's own limit counts as much as the run's.
+        case.max_compute_utilization = Some(50);
+        let v = check(&case, Some(&out), None, None, 100);
+        assert!(!v.passed && v.failures[0].contains("limit of 50"), "{v:?}");
     }
 
     #[test]
