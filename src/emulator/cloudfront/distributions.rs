@@ -363,32 +363,22 @@ fn list_document(
     max_items: usize,
     next_marker: Option<&str>,
 ) -> String {
-    let mut out = String::from(DECLARATION);
-    let _ = write!(out, r#"<DistributionList xmlns="{NAMESPACE}">"#);
-    text_el(&mut out, "Marker", marker);
-    if let Some(next) = next_marker {
-        text_el(&mut out, "NextMarker", next);
-    }
-    text_el(&mut out, "MaxItems", &max_items.to_string());
-    text_el(
-        &mut out,
-        "IsTruncated",
-        if next_marker.is_some() {
+    let head = |out: &mut String| {
+        text_el(out, "Marker", marker);
+        if let Some(next) = next_marker {
+            text_el(out, "NextMarker", next);
+        }
+        text_el(out, "MaxItems", &max_items.to_string());
+        let truncated = if next_marker.is_some() {
             "true"
         } else {
             "false"
-        },
-    );
-    text_el(&mut out, "Quantity", &views.len().to_string());
-    if !views.is_empty() {
-        out.push_str("<Items>");
-        for view in views {
-            write_summary(&mut out, view, account_id);
-        }
-        out.push_str("</Items>");
-    }
-    out.push_str("</DistributionList>");
-    out
+        };
+        text_el(out, "IsTruncated", truncated);
+    };
+    xml::list_document("DistributionList", views, head, |out, view| {
+        write_summary(out, view, account_id)
+    })
 }
 
 fn write_summary(out: &mut String, view: &DistributionView, account_id: &str) {

@@ -130,22 +130,44 @@ pub fn function_list_document(
     max_items: usize,
     next_marker: Option<&str>,
 ) -> String {
+    list_document(
+        "FunctionList",
+        views,
+        |out| paging(out, next_marker, max_items),
+        |out, view| write_summary(out, view, account_id, false),
+    )
+}
+
+/// A list document of the CloudFront API: `<ROOT>` with `head` (markers, MaxItems), then
+/// `Quantity` and the `Items`, each written by `item`.
+pub fn list_document<T>(
+    root: &str,
+    items: &[T],
+    head: impl FnOnce(&mut String),
+    mut item: impl FnMut(&mut String, &T),
+) -> String {
     let mut out = String::from(DECLARATION);
-    let _ = write!(out, r#"<FunctionList xmlns="{NAMESPACE}">"#);
-    if let Some(marker) = next_marker {
-        text_el(&mut out, "NextMarker", marker);
-    }
-    text_el(&mut out, "MaxItems", &max_items.to_string());
-    text_el(&mut out, "Quantity", &views.len().to_string());
-    if !views.is_empty() {
+    let _ = write!(out, r#"<{root} xmlns="{NAMESPACE}">"#);
+    head(&mut out);
+    text_el(&mut out, "Quantity", &items.len().to_string());
+    if !items.is_empty() {
         out.push_str("<Items>");
-        for view in views {
-            write_summary(&mut out, view, account_id, false);
+        for i in items {
+            item(&mut out, i);
         }
         out.push_str("</Items>");
     }
-    out.push_str("</FunctionList>");
+    let _ = write!(out, "</{root}>");
     out
+}
+
+/// `NextMarker` (when there is a next page) and `MaxItems`, as ListFunctions and
+/// ListKeyValueStores write them.
+fn paging(out: &mut String, next_marker: Option<&str>, max_items: usize) {
+    if let Some(marker) = next_marker {
+        text_el(out, "NextMarker", marker);
+    }
+    text_el(out, "MaxItems", &max_items.to_string());
 }
 
 /// A `TestResult` document (TestFunction).
@@ -192,22 +214,12 @@ pub fn kvs_list_document(
     max_items: usize,
     next_marker: Option<&str>,
 ) -> String {
-    let mut out = String::from(DECLARATION);
-    let _ = write!(out, r#"<KeyValueStoreList xmlns="{NAMESPACE}">"#);
-    if let Some(marker) = next_marker {
-        text_el(&mut out, "NextMarker", marker);
-    }
-    text_el(&mut out, "MaxItems", &max_items.to_string());
-    text_el(&mut out, "Quantity", &views.len().to_string());
-    if !views.is_empty() {
-        out.push_str("<Items>");
-        for view in views {
-            write_kvs(&mut out, view, account_id, false);
-        }
-        out.push_str("</Items>");
-    }
-    out.push_str("</KeyValueStoreList>");
-    out
+    list_document(
+        "KeyValueStoreList",
+        views,
+        |out| paging(out, next_marker, max_items),
+        |out, view| write_kvs(out, view, account_id, false),
+    )
 }
 
 fn write_kvs(out: &mut String, view: &KvsView, account_id: &str, root: bool) {
