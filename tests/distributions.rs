@@ -552,53 +552,27 @@ struct Proxy {
 
 impl Proxy {
     async fn start(upstream: String) -> Self {
-        use axum::body::Body;
-        use http_body_util::BodyExt;
         let denied = Arc::new(Mutex::new(0));
         let count = denied.clone();
-        let client =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                .build_http::<http_body_util::Full<bytes::Bytes>>();
-        let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
-            let (client, upstream, count) = (client.clone(), upstream.clone(), count.clone());
+        let url = common::proxy(upstream, move |method, path: String| {
+            let count = count.clone();
             async move {
-                if req.method() == http::Method::GET
-                    && req.uri().path() == "/2020-05-31/distribution"
-                {
-                    *count.lock().unwrap() += 1;
-                    return http::Response::builder()
+                if method != http::Method::GET || path != "/2020-05-31/distribution" {
+                    return None;
+                }
+                *count.lock().unwrap() += 1;
+                Some(
+                    http::Response::builder()
                         .status(403)
                         .header("content-type", "text/xml")
                         .header("x-amz-request-id", "denied-1")
-                        .body(Body::from(ACCESS_DENIED))
-                        .unwrap();
-                }
-                let (parts, body) = req.into_parts();
-                let bytes = body.collect().await.unwrap().to_bytes();
-                let uri = format!(
-                    "{upstream}{}",
-                    parts.uri.path_and_query().map_or("/", |p| p.as_str())
-                );
-                let mut fwd = http::Request::builder().method(parts.method).uri(uri);
-                for (k, v) in &parts.headers {
-                    fwd = fwd.header(k, v);
-                }
-                let res = client
-                    .request(fwd.body(http_body_util::Full::new(bytes)).unwrap())
-                    .await
-                    .unwrap();
-                let (parts, body) = res.into_parts();
-                let bytes = body.collect().await.unwrap().to_bytes();
-                http::Response::from_parts(parts, Body::from(bytes))
+                        .body(axum::body::Body::from(ACCESS_DENIED))
+                        .unwrap(),
+                )
             }
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Self {
-            url: format!("http://{addr}"),
-            denied,
-        }
+        })
+        .await;
+        Self { url, denied }
     }
 
     fn denied(&self) -> usize {

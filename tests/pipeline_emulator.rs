@@ -6,8 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use aws_sdk_cloudfront::primitives::Blob;
-use aws_sdk_cloudfront::types::{FunctionConfig, FunctionRuntime, FunctionStage};
+use aws_sdk_cloudfront::types::FunctionStage;
 use common::{Emu, example_workspace, operations, run_action};
 
 const NAME: &str = "example-viewer-request";
@@ -207,66 +206,19 @@ async fn publish_false_reports_development_even_when_live_holds_the_same_code() 
 /// A proxy in front of the emulator that lets another writer update the function just before the
 /// pipeline's PublishFunction reaches it: the tested ETag is then stale.
 async fn racing_proxy(emu_url: String) -> (String, Arc<AtomicBool>) {
-    use axum::body::Body;
-    use http_body_util::BodyExt;
     let raced = Arc::new(AtomicBool::new(false));
-    let flag = raced.clone();
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<http_body_util::Full<bytes::Bytes>>();
-    let target = emu_url.clone();
-    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
-        let (client, target, flag, emu_url) = (
-            client.clone(),
-            target.clone(),
-            flag.clone(),
-            emu_url.clone(),
-        );
+    let (flag, writer_url) = (raced.clone(), emu_url.clone());
+    let url = common::proxy(emu_url, move |_method, path: String| {
+        let (flag, writer_url) = (flag.clone(), writer_url.clone());
         async move {
-            if req.uri().path().ends_with("/publish") && !flag.swap(true, Ordering::SeqCst) {
-                let sdk = common::sdk_client(&emu_url);
-                let dev = sdk.describe_function().name(NAME).send().await.unwrap();
-                sdk.update_function()
-                    .name(NAME)
-                    .if_match(dev.e_tag().unwrap())
-                    .function_config(
-                        FunctionConfig::builder()
-                            .comment("changed by another writer")
-                            .runtime(FunctionRuntime::CloudfrontJs20)
-                            .build()
-                            .unwrap(),
-                    )
-                    .function_code(Blob::new("function handler(e) { return e.request; }"))
-                    .send()
-                    .await
-                    .unwrap();
+            if path.ends_with("/publish") && !flag.swap(true, Ordering::SeqCst) {
+                common::foreign_update(&writer_url, NAME).await;
             }
-            let (parts, body) = req.into_parts();
-            let bytes = body.collect().await.unwrap().to_bytes();
-            let uri = format!(
-                "{target}{}",
-                parts
-                    .uri
-                    .path_and_query()
-                    .map(|p| p.as_str())
-                    .unwrap_or("/")
-            );
-            let mut fwd = http::Request::builder().method(parts.method).uri(uri);
-            for (k, v) in &parts.headers {
-                fwd = fwd.header(k, v);
-            }
-            let res = client
-                .request(fwd.body(http_body_util::Full::new(bytes)).unwrap())
-                .await
-                .unwrap();
-            let (parts, body) = res.into_parts();
-            let bytes = body.collect().await.unwrap().to_bytes();
-            http::Response::from_parts(parts, Body::from(bytes))
+            None
         }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}"), raced)
+    })
+    .await;
+    (url, raced)
 }
 
 #[tokio::test(flavor = "multi_thread")]

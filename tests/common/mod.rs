@@ -165,3 +165,71 @@ pub fn parse_outputs(text: &str) -> BTreeMap<String, String> {
     }
     map
 }
+
+/// What a [`proxy`] hook decides for one request (by method and path): forward it, or answer it
+/// with this response instead.
+pub type Intercept = Option<http::Response<axum::body::Body>>;
+
+/// A loopback proxy in front of `upstream` that forwards every request as it came, after `hook`
+/// has seen its method and path. The hook may act first (another writer changing the function)
+/// or answer in the upstream's place (a denied permission). Returns the proxy's base URL.
+pub async fn proxy<H, F>(upstream: String, hook: H) -> String
+where
+    H: Fn(http::Method, String) -> F + Clone + Send + Sync + 'static,
+    F: std::future::Future<Output = Intercept> + Send,
+{
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Full<bytes::Bytes>>();
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let (client, upstream, hook) = (client.clone(), upstream.clone(), hook.clone());
+        async move {
+            if let Some(answer) = hook(req.method().clone(), req.uri().path().to_owned()).await {
+                return answer;
+            }
+            let (parts, body) = req.into_parts();
+            let bytes = body.collect().await.unwrap().to_bytes();
+            let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            let mut fwd = http::Request::builder()
+                .method(parts.method)
+                .uri(format!("{upstream}{path}"));
+            for (k, v) in &parts.headers {
+                fwd = fwd.header(k, v);
+            }
+            let res = client
+                .request(fwd.body(http_body_util::Full::new(bytes)).unwrap())
+                .await
+                .unwrap();
+            let (parts, body) = res.into_parts();
+            let bytes = body.collect().await.unwrap().to_bytes();
+            http::Response::from_parts(parts, Body::from(bytes))
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// Another writer: updates DEVELOPMENT of `name` (new comment and code) through the SDK.
+pub async fn foreign_update(emu_url: &str, name: &str) {
+    use aws_sdk_cloudfront::primitives::Blob;
+    use aws_sdk_cloudfront::types::{FunctionConfig, FunctionRuntime};
+    let sdk = sdk_client(emu_url);
+    let dev = sdk.describe_function().name(name).send().await.unwrap();
+    sdk.update_function()
+        .name(name)
+        .if_match(dev.e_tag().unwrap())
+        .function_config(
+            FunctionConfig::builder()
+                .comment("changed by another writer")
+                .runtime(FunctionRuntime::CloudfrontJs20)
+                .build()
+                .unwrap(),
+        )
+        .function_code(Blob::new("function handler(e) { return e.request; }"))
+        .send()
+        .await
+        .unwrap();
+}
