@@ -127,6 +127,22 @@ fn the_same_code_starts_from_scratch_every_time() {
 }
 
 #[test]
+fn code_compiled_for_2_0_still_meets_the_1_0_rules() {
+    // The thread caches what it compiled; a hit must not skip the 1.0 syntax rules for code
+    // that was first compiled (and passed) under 2.0.
+    let code = "function handler(e) { let uri = e.request.uri; return e.request; }";
+    for _ in 0..2 {
+        assert_eq!(run(code, Runtime::Js2).error, None);
+    }
+    let out = run(code, Runtime::Js1);
+    let err = out.error.unwrap_or_default();
+    assert!(
+        err.starts_with("SyntaxError") && err.contains("let"),
+        "{err}"
+    );
+}
+
+#[test]
 fn console_output_belongs_to_its_invocation() {
     // Work still queued when the handler returns (a promise chain that logs) must not run later.
     let busy = "function handler(e) {\n\

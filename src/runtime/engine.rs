@@ -72,11 +72,16 @@ impl Ended {
 }
 
 /// Runs the invocation; `module` selects ES module compilation.
-pub fn execute(inv: &Invocation<'_>, module: bool, reuse: Reuse) -> Outcome {
+pub fn execute(
+    inv: &Invocation<'_>,
+    module: bool,
+    cached: Option<pool::CompiledFunction>,
+    reuse: Reuse,
+) -> Outcome {
     let logs = Rc::new(RefCell::new(LogBuf::default()));
     let timed_out = Arc::new(AtomicBool::new(false));
     let ran = pool::with_runtime(reuse, |rt| {
-        let ended = run_engine(rt, inv, module, reuse, &logs, &timed_out);
+        let ended = run_engine(rt, inv, module, cached, reuse, &logs, &timed_out);
         let jobs_left = rt.is_job_pending();
         let failed_inside = match &ended {
             Ok(e) => e.error.as_deref().is_some_and(poisons),
@@ -119,6 +124,7 @@ fn run_engine(
     rt: &rquickjs::Runtime,
     inv: &Invocation<'_>,
     module: bool,
+    cached: Option<pool::CompiledFunction>,
     reuse: Reuse,
     logs: &Rc<RefCell<LogBuf>>,
     timed_out: &Arc<AtomicBool>,
@@ -142,7 +148,8 @@ fn run_engine(
         install_globals(&ctx, inv, kvs_json, logs)
             .map_err(|e| messages::describe(inv, e, "cannot install the environment"))?;
         run_prelude(&ctx, reuse).map_err(|e| messages::caught_message(inv, e))?;
-        load_function(&ctx, inv, module, reuse).map_err(|e| messages::caught_message(inv, e))?;
+        load_function(&ctx, inv, module, cached, reuse)
+            .map_err(|e| messages::caught_message(inv, e))?;
         call_handler(&ctx, inv)
     })
 }
@@ -223,26 +230,27 @@ fn load_function<'js>(
     ctx: &Ctx<'js>,
     inv: &Invocation<'_>,
     module: bool,
+    cached: Option<pool::CompiledFunction>,
     reuse: Reuse,
 ) -> Result<(), rquickjs::CaughtError<'js>> {
-    let cached = match reuse {
-        Reuse::Pooled => pool::cached_code(module, inv.code),
-        Reuse::Fresh => None,
-    };
-    let fresh_bytes = |bytes: Vec<u8>| {
+    let remember = |bytes: Vec<u8>| {
         if reuse == Reuse::Pooled {
-            pool::cache_code(module, inv.code, bytes);
+            let function = pool::CompiledFunction {
+                module,
+                bytes: bytes.into(),
+            };
+            pool::cache_code(inv.runtime, inv.code, function);
         }
     };
     if module {
         let declared = match &cached {
             // SAFETY: the bytes were written by `Module::write` of this same engine build in this
             // process, from the function's own source, which is what `Module::load` requires.
-            Some(bytes) => unsafe { Module::load(ctx.clone(), bytes) }.catch(ctx)?,
+            Some(compiled) => unsafe { Module::load(ctx.clone(), &compiled.bytes) }.catch(ctx)?,
             None => {
                 let declared =
                     Module::declare(ctx.clone(), SOURCE_NAME, with_hook(inv.code)).catch(ctx)?;
-                fresh_bytes(declared.write(WriteOptions::default()).catch(ctx)?);
+                remember(declared.write(WriteOptions::default()).catch(ctx)?);
                 declared
             }
         };
@@ -250,12 +258,12 @@ fn load_function<'js>(
         promise.finish::<()>().catch(ctx)
     } else {
         let bytes: Rc<[u8]> = match cached {
-            Some(bytes) => bytes,
+            Some(compiled) => compiled.bytes,
             None => {
                 let bytes = bytecode::compile_script(ctx, &with_hook(inv.code), SOURCE_NAME, false)
                     .catch(ctx)?;
                 let shared: Rc<[u8]> = bytes.as_slice().into();
-                fresh_bytes(bytes);
+                remember(bytes);
                 shared
             }
         };

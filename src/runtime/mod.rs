@@ -139,8 +139,13 @@ fn run_with(inv: Invocation<'_>, reuse: pool::Reuse) -> Outcome {
             ..Outcome::default()
         };
     }
-    let module = match inv.runtime {
-        Runtime::Js1 => {
+    let cached = match reuse {
+        pool::Reuse::Pooled => pool::cached_code(inv.runtime, inv.code),
+        pool::Reuse::Fresh => None,
+    };
+    let module = match (&cached, inv.runtime) {
+        (Some(compiled), _) => compiled.module,
+        (None, Runtime::Js1) => {
             if let Err(e) = syntax::check_v1(inv.code) {
                 return Outcome {
                     error: Some(format!("SyntaxError: {}", e.message)),
@@ -149,11 +154,11 @@ fn run_with(inv: Invocation<'_>, reuse: pool::Reuse) -> Outcome {
             }
             false
         }
-        Runtime::Js2 => syntax::is_module(inv.code),
+        (None, Runtime::Js2) => syntax::is_module(inv.code),
     };
     // The engine is C code behind a safe wrapper; a panic there must still not escape `run`.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        engine::execute(&inv, module, reuse)
+        engine::execute(&inv, module, cached, reuse)
     })) {
         Ok(outcome) => outcome,
         Err(_) => Outcome {

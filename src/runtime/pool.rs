@@ -17,6 +17,8 @@ use rquickjs::loader::{BuiltinResolver, ImportAttributes, Loader};
 use rquickjs::module::Declared;
 use rquickjs::{Ctx, Module, WriteOptions};
 
+use crate::types::Runtime;
+
 /// How an invocation gets its engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reuse {
@@ -45,9 +47,17 @@ struct Pooled {
 }
 
 struct Compiled {
-    module: bool,
+    runtime: Runtime,
     code: Box<str>,
-    bytes: Rc<[u8]>,
+    function: CompiledFunction,
+}
+
+/// A function this thread compiled before: how it was compiled and its bytecode. Only functions
+/// that passed the syntax rules and compiled are cached, so a hit also skips the syntax scan.
+#[derive(Clone)]
+pub struct CompiledFunction {
+    pub module: bool,
+    pub bytes: Rc<[u8]>,
 }
 
 thread_local! {
@@ -141,27 +151,27 @@ fn builtin_module_source(name: &str) -> String {
     src
 }
 
-/// Bytecode this thread compiled for `code` before, if it is still cached.
-pub fn cached_code(module: bool, code: &str) -> Option<Rc<[u8]>> {
+/// What this thread compiled for `code` in `runtime` before, if it is still cached.
+pub fn cached_code(runtime: Runtime, code: &str) -> Option<CompiledFunction> {
     CODE.with(|c| {
         c.borrow()
             .iter()
-            .find(|e| e.module == module && &*e.code == code)
-            .map(|e| Rc::clone(&e.bytes))
+            .find(|e| e.runtime == runtime && &*e.code == code)
+            .map(|e| e.function.clone())
     })
 }
 
 /// Remembers the bytecode of `code`, dropping the oldest entry when the cache is full.
-pub fn cache_code(module: bool, code: &str, bytes: Vec<u8>) {
+pub fn cache_code(runtime: Runtime, code: &str, function: CompiledFunction) {
     CODE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= CODE_CACHE_ENTRIES {
             c.remove(0);
         }
         c.push(Compiled {
-            module,
+            runtime,
             code: code.into(),
-            bytes: bytes.into(),
+            function,
         });
     });
 }
