@@ -253,3 +253,41 @@ fn nothing_leaks_after_running_out_of_memory() {
         assert_eq!(seen(&run(&allocate(8), rt)), "8", "{rt}");
     }
 }
+
+#[test]
+fn math_random_differs_between_invocations() {
+    // Every invocation starts from the same engine image; its random numbers must not.
+    let code = "function handler(e) { var r = Math.random();\n\
+                if (!(r >= 0 && r < 1)) throw new Error('out of range ' + r);\n\
+                e.request.headers['x-seen'] = { value: String(r) + ',' + typeof Math.random + ',' + Math.random.name };\n\
+                return e.request; }";
+    for rt in [Runtime::Js1, Runtime::Js2] {
+        let seen: std::collections::BTreeSet<String> =
+            (0..5).map(|_| seen(&run(code, rt))).collect();
+        assert_eq!(seen.len(), 5, "{rt}: {seen:?}");
+        assert!(
+            seen.iter().all(|s| s.ends_with(",function,random")),
+            "{rt}: {seen:?}"
+        );
+    }
+}
+
+#[test]
+fn a_function_that_drops_the_environment_and_forces_collection_breaks_nothing_after_it() {
+    // Drops every name that leads to the natives, then makes garbage until the engine collects:
+    // whatever the collector frees must be whole again for the next invocation.
+    let wreck = "globalThis.console = null; delete globalThis.require; delete globalThis.__cf_modules;\n\
+                 delete globalThis.Buffer; delete globalThis.TextEncoder;\n\
+                 function handler(e) { var junk = [];\n\
+                   for (var i = 0; i < 20000; i++) { var a = {}; var b = { a: a }; a.b = b; junk.push(String(i)); }\n\
+                   return e.request; }";
+    let after = "function handler(e) { console.log('still here');\n\
+                 e.request.headers['x-seen'] = { value: Buffer.from('hi').toString('hex') + ',' + require('crypto').createHash('md5').update('a').digest('hex') };\n\
+                 return e.request; }";
+    for _ in 0..3 {
+        assert_eq!(run(wreck, Runtime::Js2).error, None);
+        let out = run(after, Runtime::Js2);
+        assert_eq!(seen(&out), "6869,0cc175b9c0f1b6a831c399e269772661");
+        assert_eq!(out.logs, vec!["still here"]);
+    }
+}

@@ -1,24 +1,21 @@
-//! One invocation in QuickJS: a new context on the thread's runtime (see `pool`) with the limits,
-//! the natives and the prelude; the function compiled (script or ES module, from cached bytecode
+//! One invocation in QuickJS: the thread's ready engine (see `pool`: a context with the natives
+//! and the prelude, restored from an image after every call) with the limits set; the function
+//! compiled (script or ES module, from cached bytecode
 //! when this thread compiled it before); the handler called and its promise driven; every failure
 //! turned into a FunctionErrorMessage-like line (see `messages`).
 //!
 //! Not for: output shaping (see `normalize`) or syntax policy (see `syntax`).
 
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use rquickjs::function::Opt;
-use rquickjs::{
-    CatchResultExt, Context, Ctx, Exception, Function, Module, Object, Value, WriteOptions,
-};
+use rquickjs::{CatchResultExt, Context, Ctx, Function, Module, Object, Value, WriteOptions};
 
-use super::messages::{self, INTERNAL_PREFIX, MEMORY_PREFIX, SOURCE_NAME};
+use super::messages::{self, INTERNAL_PREFIX, SOURCE_NAME};
 use super::pool::{self, Reuse};
-use super::{Invocation, Outcome, bytecode, hash, normalize, utilization};
+use super::{Invocation, Outcome, bytecode, natives, normalize, utilization};
 use crate::types::Runtime;
 
 const PRELUDE: &str = include_str!("prelude.js");
@@ -28,31 +25,6 @@ const CLOUDFRONT: &str = include_str!("cloudfront.js");
 /// Appended to the function so the driver finds `handler` in both scripts and modules.
 const HANDLER_HOOK: &str =
     "\n;globalThis.__cf_handler = (typeof handler === 'function') ? handler : undefined;\n";
-
-/// Logs are cut at this many bytes in total, as the service truncates function logs at 10 KB.
-const MAX_LOG_BYTES: usize = 10 * 1024;
-
-#[derive(Default)]
-struct LogBuf {
-    lines: Vec<String>,
-    bytes: usize,
-    truncated: bool,
-}
-
-impl LogBuf {
-    fn push(&mut self, line: String) {
-        if self.truncated {
-            return;
-        }
-        if self.bytes + line.len() > MAX_LOG_BYTES {
-            self.truncated = true;
-            self.lines.push("[logs truncated at 10 KB]".to_owned());
-            return;
-        }
-        self.bytes += line.len();
-        self.lines.push(line);
-    }
-}
 
 /// How the run ended, before it becomes an [`Outcome`].
 struct Ended {
@@ -78,21 +50,30 @@ pub fn execute(
     cached: Option<pool::CompiledFunction>,
     reuse: Reuse,
 ) -> Outcome {
-    let logs = Rc::new(RefCell::new(LogBuf::default()));
+    natives::begin(inv.kvs.and_then(|map| serde_json::to_string(map).ok()));
     let timed_out = Arc::new(AtomicBool::new(false));
-    let ran = pool::with_runtime(reuse, |rt| {
-        let ended = run_engine(rt, inv, module, cached, reuse, &logs, &timed_out);
-        let jobs_left = rt.is_job_pending();
-        let failed_inside = match &ended {
-            Ok(e) => e.error.as_deref().is_some_and(poisons),
-            Err(msg) => poisons(msg),
-        };
-        let reusable = !jobs_left && !failed_inside && !timed_out.load(Ordering::Relaxed);
-        (ended, reusable)
-    });
-    let ended =
-        ran.unwrap_or_else(|e| Err(format!("{INTERNAL_PREFIX} cannot start the engine: {e}")));
-    let logs = std::mem::take(&mut logs.borrow_mut().lines);
+    let pooled = match reuse {
+        Reuse::Pooled => pool::with_ready(
+            inv.runtime,
+            inv.limits.memory_bytes,
+            |rt| environment(rt, inv.runtime, Reuse::Pooled),
+            |ready| {
+                let (rt, ctx) = ready.parts();
+                let ended = run_engine(rt, ctx, inv, module, cached.clone(), reuse, &timed_out);
+                let keep = match &ended {
+                    Ok(e) => !e.error.as_deref().is_some_and(poisons),
+                    Err(msg) => !poisons(msg),
+                };
+                (ended, keep)
+            },
+        ),
+        Reuse::Fresh => None,
+    };
+    let ended = match pooled {
+        Some(ended) => ended,
+        None => run_fresh(inv, module, &timed_out),
+    };
+    let logs = natives::end();
     let timed_out = timed_out.load(Ordering::Relaxed);
     let (output, error, elapsed) = match ended {
         Ok(e) => (e.output, e.error, e.elapsed),
@@ -113,20 +94,34 @@ pub fn execute(
     }
 }
 
-/// Failures after which the runtime is not trusted for the next invocation.
-fn poisons(error: &str) -> bool {
-    error.starts_with(MEMORY_PREFIX) || error.starts_with(INTERNAL_PREFIX)
+/// The approach before pooling: a new runtime and a full context, built for this call only.
+fn run_fresh(
+    inv: &Invocation<'_>,
+    module: bool,
+    timed_out: &Arc<AtomicBool>,
+) -> Result<Ended, String> {
+    let internal = |e: rquickjs::Error| format!("{INTERNAL_PREFIX} cannot start the engine: {e}");
+    let rt = pool::new_runtime_in(None).map_err(internal)?;
+    rt.set_memory_limit(inv.limits.memory_bytes);
+    let ctx = environment(&rt, inv.runtime, Reuse::Fresh)
+        .map_err(|e| messages::describe(inv, e, "cannot create a context"))?;
+    run_engine(&rt, &ctx, inv, module, None, Reuse::Fresh, timed_out)
 }
 
-/// Sets the limits, builds the context and runs; `Err` carries a ready error message for
+/// Failures after which the engine is not trusted for the next invocation, even restored.
+fn poisons(error: &str) -> bool {
+    error.starts_with(INTERNAL_PREFIX)
+}
+
+/// Sets the limits and runs the function in `ctx`; `Err` carries a ready error message for
 /// failures outside the handler.
 fn run_engine(
     rt: &rquickjs::Runtime,
+    ctx: &Context,
     inv: &Invocation<'_>,
     module: bool,
     cached: Option<pool::CompiledFunction>,
     reuse: Reuse,
-    logs: &Rc<RefCell<LogBuf>>,
     timed_out: &Arc<AtomicBool>,
 ) -> Result<Ended, String> {
     rt.set_memory_limit(inv.limits.memory_bytes);
@@ -140,22 +135,31 @@ fn run_engine(
             false
         }
     })));
-    let ctx = new_context(rt, reuse)
-        .map_err(|e| messages::describe(inv, e, "cannot create a context"))?;
-    let kvs_json = inv.kvs.and_then(|map| serde_json::to_string(map).ok());
     ctx.with(|ctx| -> Result<Ended, String> {
         bytecode::update_stack_top(&ctx);
-        install_globals(&ctx, inv, kvs_json, logs)
-            .map_err(|e| messages::describe(inv, e, "cannot install the environment"))?;
-        run_prelude(&ctx, reuse).map_err(|e| messages::caught_message(inv, e))?;
         load_function(&ctx, inv, module, cached, reuse)
             .map_err(|e| messages::caught_message(inv, e))?;
         call_handler(&ctx, inv)
     })
 }
 
-/// A context with the ECMAScript built-ins; without QuickJS's `performance` and `DOMException`,
-/// which are not in CloudFront Functions (and cost time to build in every context).
+/// A context with the CloudFront Functions environment for `version`: the ECMAScript built-ins
+/// (without QuickJS's `performance` and `DOMException`, which are not in CloudFront Functions),
+/// the natives and the prelude.
+fn environment(
+    rt: &rquickjs::Runtime,
+    version: Runtime,
+    reuse: Reuse,
+) -> rquickjs::Result<Context> {
+    let ctx = new_context(rt, reuse)?;
+    ctx.with(|ctx| -> rquickjs::Result<()> {
+        bytecode::update_stack_top(&ctx);
+        natives::install(&ctx, version == Runtime::Js2)?;
+        run_prelude(&ctx, reuse)
+    })?;
+    Ok(ctx)
+}
+
 fn new_context(rt: &rquickjs::Runtime, reuse: Reuse) -> rquickjs::Result<Context> {
     if reuse == Reuse::Fresh {
         // As before pooling.
@@ -192,14 +196,13 @@ fn process_bytecode(
     Ok(cell.get_or_init(|| bytes))
 }
 
-fn run_prelude<'js>(ctx: &Ctx<'js>, reuse: Reuse) -> Result<(), rquickjs::CaughtError<'js>> {
+fn run_prelude(ctx: &Ctx<'_>, reuse: Reuse) -> rquickjs::Result<()> {
     static PRELUDE_BYTES: OnceLock<Vec<u8>> = OnceLock::new();
-    let bytes = process_bytecode(ctx, &PRELUDE_BYTES, PRELUDE, "prelude.js").catch(ctx)?;
-    bytecode::run_script(ctx, bytes).catch(ctx)?;
+    let bytes = process_bytecode(ctx, &PRELUDE_BYTES, PRELUDE, "prelude.js")?;
+    bytecode::run_script(ctx, bytes)?;
     if reuse == Reuse::Fresh {
         // The approach before pooling built the whole environment up front.
-        ctx.eval::<(), _>("void globalThis.__cf_modules.crypto;")
-            .catch(ctx)?;
+        ctx.eval::<(), _>("void globalThis.__cf_modules.crypto;")?;
     }
     Ok(())
 }
@@ -212,7 +215,7 @@ std::thread_local! {
 
 /// The factory of a lazily loaded part of the environment (`library` or `cloudfront`), loaded
 /// into the calling context.
-fn library<'js>(ctx: Ctx<'js>, name: String) -> rquickjs::Result<Value<'js>> {
+pub fn library<'js>(ctx: Ctx<'js>, name: String) -> rquickjs::Result<Value<'js>> {
     static LIBRARY_BYTES: OnceLock<Vec<u8>> = OnceLock::new();
     static CLOUDFRONT_BYTES: OnceLock<Vec<u8>> = OnceLock::new();
     let started = CpuClock::start();
@@ -338,48 +341,6 @@ fn call_handler(ctx: &Ctx<'_>, inv: &Invocation<'_>) -> Result<Ended, String> {
     )
 }
 
-fn install_globals<'js>(
-    ctx: &Ctx<'js>,
-    inv: &Invocation<'_>,
-    kvs_json: Option<String>,
-    logs: &Rc<RefCell<LogBuf>>,
-) -> rquickjs::Result<()> {
-    let g = ctx.globals();
-    g.set("__cf_v2", inv.runtime == Runtime::Js2)?;
-    g.set("__cf_kvs_json", kvs_json)?;
-    let sink = Rc::clone(logs);
-    g.set(
-        "__cf_native_log",
-        Function::new(ctx.clone(), move |line: String| {
-            sink.borrow_mut().push(line);
-        })?,
-    )?;
-    g.set("__cf_native_library", Function::new(ctx.clone(), library)?)?;
-    g.set(
-        "__cf_native_hash",
-        Function::new(
-            ctx.clone(),
-            |ctx: Ctx<'js>,
-             alg: String,
-             key: Opt<Option<String>>,
-             data: String|
-             -> rquickjs::Result<String> {
-                let key = match key.0.flatten() {
-                    Some(k) => {
-                        Some(hash::byte_string(&k).map_err(|m| Exception::throw_type(&ctx, &m))?)
-                    }
-                    None => None,
-                };
-                let data = hash::byte_string(&data).map_err(|m| Exception::throw_type(&ctx, &m))?;
-                let out = hash::digest(&alg, key.as_deref(), &data)
-                    .map_err(|m| Exception::throw_type(&ctx, &m))?;
-                Ok(hash::hex(&out))
-            },
-        )?,
-    )?;
-    Ok(())
-}
-
 /// Measures the calling thread's CPU time, so that compute utilization does not count time the
 /// thread spent preempted on a busy machine (CI runners, parallel tests). Falls back to wall time.
 struct CpuClock {
@@ -425,41 +386,52 @@ pub struct CompileError {
     pub position: Option<(usize, usize)>,
 }
 
-/// Compiles the function (script, or ES module when `module`) in a new context without running
-/// any of it.
+/// Compiles the function (script, or ES module when `module`) without running any of it.
 pub fn compile_only(code: &str, module: bool, limits: &super::Limits) -> Result<(), CompileError> {
     let internal = |e: rquickjs::Error| CompileError {
         message: format!("{INTERNAL_PREFIX} cannot start the engine: {e}"),
         position: None,
     };
-    let ran = pool::with_runtime(Reuse::Pooled, |rt| {
+    let compile = |rt: &rquickjs::Runtime, ctx: &Context| {
         rt.set_memory_limit(limits.memory_bytes);
         let deadline = Instant::now() + limits.time_budget;
         rt.set_interrupt_handler(Some(Box::new(move || Instant::now() >= deadline)));
-        let result = new_context(rt, Reuse::Pooled)
-            .map_err(internal)
-            .and_then(|ctx| {
-                ctx.with(|ctx| {
-                    bytecode::update_stack_top(&ctx);
-                    let compiled = if module {
-                        Module::declare(ctx.clone(), SOURCE_NAME, code)
-                            .map(|_| ())
-                            .catch(&ctx)
-                    } else {
-                        bytecode::compile_script(&ctx, code, SOURCE_NAME, false)
-                            .map(|_| ())
-                            .catch(&ctx)
-                    };
-                    compiled.map_err(|e| compile_error(e))
-                })
-            });
-        let reusable = result
-            .as_ref()
-            .err()
-            .is_none_or(|e| !e.message.starts_with(INTERNAL_PREFIX));
-        (result, reusable && !rt.is_job_pending())
-    });
-    ran.map_err(internal)?
+        ctx.with(|ctx| {
+            bytecode::update_stack_top(&ctx);
+            let compiled = if module {
+                Module::declare(ctx.clone(), SOURCE_NAME, code)
+                    .map(|_| ())
+                    .catch(&ctx)
+            } else {
+                bytecode::compile_script(&ctx, code, SOURCE_NAME, false)
+                    .map(|_| ())
+                    .catch(&ctx)
+            };
+            compiled.map_err(compile_error)
+        })
+    };
+    let pooled = pool::with_ready(
+        Runtime::Js2,
+        limits.memory_bytes,
+        |rt| environment(rt, Runtime::Js2, Reuse::Pooled),
+        |ready| {
+            let (rt, ctx) = ready.parts();
+            let result = compile(rt, ctx);
+            let keep = result
+                .as_ref()
+                .err()
+                .is_none_or(|e| !e.message.starts_with(INTERNAL_PREFIX));
+            (result, keep)
+        },
+    );
+    match pooled {
+        Some(result) => result,
+        None => {
+            let rt = pool::new_runtime_in(None).map_err(internal)?;
+            let ctx = new_context(&rt, Reuse::Fresh).map_err(internal)?;
+            compile(&rt, &ctx)
+        }
+    }
 }
 
 fn compile_error(e: rquickjs::CaughtError<'_>) -> CompileError {

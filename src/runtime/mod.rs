@@ -4,10 +4,13 @@
 //! Pure: it knows nothing of publishing, files or the network. The emulator's TestFunction and the
 //! `test` command both call [`run`].
 //!
-//! How it is built: each thread keeps one QuickJS runtime and the bytecode of the functions it ran
-//! recently (`pool.rs`); every call gets a new context on it, so globals, prototypes and built-ins
-//! start from scratch. A small JavaScript prelude (`prelude.js`: `console`, `require`, the
-//! restrictions on dynamic code, the driver) runs in every context; the rest of the environment
+//! How it is built: each thread keeps, per runtime version, one QuickJS engine whose whole memory
+//! lives in a private region (`region.rs`): a context with the natives (`natives.rs`) and a small
+//! JavaScript prelude (`prelude.js`: `console`, `require`, the restrictions on dynamic code, the
+//! driver), and an image of that memory taken once it was built (`pool.rs`). A call loads the
+//! function's bytecode (cached per thread), runs it, and puts the region back to the image byte for
+//! byte, so globals, prototypes, built-ins and everything else start from the same state every
+//! time, after a timeout or an out-of-memory too. The rest of the environment
 //! (`library.js`: `crypto`, `querystring`, the 1.0 byte-string helpers, and the 2.0 `Buffer`,
 //! `TextEncoder`/`TextDecoder`, `atob`/`btoa` and `cloudfront` module) is compiled once per process
 //! and loaded into a context the first time the function touches one of those names. Rust does the
@@ -24,8 +27,10 @@ mod bytecode;
 mod engine;
 mod hash;
 mod messages;
+mod natives;
 mod normalize;
 mod pool;
+mod region;
 mod syntax;
 
 use std::collections::BTreeMap;

@@ -1,11 +1,13 @@
-//! What one thread keeps between invocations: one QuickJS runtime (the allocator, atom table and
-//! module loader, never a context) and the bytecode of the functions it compiled recently.
+//! What one thread keeps between invocations: for each runtime version, a QuickJS engine with its
+//! environment built (a context, the natives and the prelude) and an image of its memory taken
+//! right then, plus the bytecode of the functions it compiled recently.
 //!
-//! Isolation: every invocation gets a new context (its own globals, prototypes and built-ins), and
-//! a runtime is thrown away instead of reused after anything that may leave state behind in it: a
-//! timeout, an out-of-memory, an engine failure, or jobs still queued when the handler returned.
-//! After each invocation the context is dropped and the garbage collected, so the next one starts
-//! with the runtime's baseline memory under its own limit.
+//! Isolation: the engine lives in its own memory region (see `region`), and after every
+//! invocation the region is put back to the image, byte for byte: globals, prototypes, built-ins,
+//! pending jobs, the atom table and the allocator's own state are exactly as they were before the
+//! function ran, whatever it did, including after a timeout, running out of memory or a panic.
+//! Nothing of an invocation survives it except what Rust took out (output, logs), so nothing needs
+//! to be collected either.
 //!
 //! Not for: running code (see `engine`).
 
@@ -15,22 +17,21 @@ use std::sync::OnceLock;
 
 use rquickjs::loader::{BuiltinResolver, ImportAttributes, Loader};
 use rquickjs::module::Declared;
-use rquickjs::{Ctx, Module, WriteOptions};
+use rquickjs::{Context, Ctx, Module, WriteOptions};
 
+use super::region::{Image, Region};
 use crate::types::Runtime;
 
 /// How an invocation gets its engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reuse {
-    /// The thread's runtime and bytecode cache, the library loaded on first use (the default).
+    /// The thread's ready engine, restored from its image after the call (the default).
     Pooled,
-    /// A new runtime per call, the function parsed from source and the whole library built up
-    /// front: the approach before pooling, kept to measure against in one run.
+    /// A new runtime and context per call, the function parsed from source and the whole library
+    /// built up front: the approach before pooling, kept to measure against in one run, and used
+    /// when an invocation's memory limit does not fit a region.
     Fresh,
 }
-
-/// Invocations after which a runtime is replaced anyway, so nothing can accumulate without bound.
-const MAX_USES: u32 = 1000;
 
 /// Compiled functions kept per thread; the emulator and test suites run a few functions many times.
 const CODE_CACHE_ENTRIES: usize = 16;
@@ -38,12 +39,53 @@ const CODE_CACHE_ENTRIES: usize = 16;
 /// Native stack the engine may use; below the 2 MiB of a spawned or blocking-pool thread.
 const MAX_STACK_BYTES: usize = 512 * 1024;
 
+/// Address space reserved per ready engine; pages are backed only when touched. An invocation
+/// whose memory limit does not fit (with room for the environment) runs [`Reuse::Fresh`].
+const REGION_BYTES: usize = 256 * 1024 * 1024;
+
+/// Room kept in a region beyond the memory limit and the image, for the allocator's rounding.
+const REGION_SLACK: usize = 16 * 1024 * 1024;
+
 /// Built-in modules `import` can name (runtime 2.0).
 const BUILTIN_MODULES: [&str; 4] = ["cloudfront", "crypto", "querystring", "buffer"];
 
-struct Pooled {
+/// An engine with its environment built, and the image to return it to.
+pub struct Ready {
+    // Dropped in this order: the context and runtime free into the region, which goes last.
+    ctx: Context,
     rt: rquickjs::Runtime,
-    uses: u32,
+    image: Image,
+    region: Region,
+}
+
+impl Ready {
+    /// Builds an engine in a new region with `build` and saves its image.
+    fn new(build: impl FnOnce(&rquickjs::Runtime) -> rquickjs::Result<Context>) -> Option<Self> {
+        let region = Region::reserve(REGION_BYTES)?;
+        let rt = new_runtime_in(Some(&region)).ok()?;
+        let ctx = build(&rt).ok()?;
+        rt.run_gc();
+        let image = region.save();
+        Some(Self {
+            ctx,
+            rt,
+            image,
+            region,
+        })
+    }
+
+    /// The runtime and its ready context.
+    pub fn parts(&self) -> (&rquickjs::Runtime, &Context) {
+        (&self.rt, &self.ctx)
+    }
+}
+
+impl Drop for Ready {
+    fn drop(&mut self) {
+        // SAFETY: the image is this region's, and no engine handle is alive outside `with_ready`
+        // (which has returned or unwound when a Ready is dropped).
+        unsafe { self.region.restore(&self.image) };
+    }
 }
 
 struct Compiled {
@@ -61,37 +103,46 @@ pub struct CompiledFunction {
 }
 
 thread_local! {
-    static RUNTIME: RefCell<Option<Pooled>> = const { RefCell::new(None) };
+    static READY: RefCell<[Option<Ready>; 2]> = const { RefCell::new([None, None]) };
     static CODE: RefCell<Vec<Compiled>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` with a runtime; `f` returns its result and whether the runtime may be reused.
-pub fn with_runtime<T>(
-    reuse: Reuse,
-    f: impl FnOnce(&rquickjs::Runtime) -> (T, bool),
-) -> rquickjs::Result<T> {
-    let taken = match reuse {
-        Reuse::Pooled => RUNTIME.with(|r| r.borrow_mut().take()),
-        Reuse::Fresh => None,
+/// Runs `f` on this thread's ready engine for `version` (built with `build` the first time), then
+/// restores the engine. `f` returns its result and whether the engine may be kept (an internal
+/// failure drops it, and the next call builds a new one). `None` when `memory_limit` does not fit
+/// a region or no engine could be built: the caller then runs [`Reuse::Fresh`].
+pub fn with_ready<T>(
+    version: Runtime,
+    memory_limit: usize,
+    build: impl FnOnce(&rquickjs::Runtime) -> rquickjs::Result<Context>,
+    f: impl FnOnce(&Ready) -> (T, bool),
+) -> Option<T> {
+    let slot = usize::from(version == Runtime::Js2);
+    let taken = READY.with(|r| r.borrow_mut()[slot].take());
+    let ready = match taken {
+        Some(ready) => ready,
+        None => Ready::new(build)?,
     };
-    let mut pooled = match taken {
-        Some(p) => p,
-        None => Pooled {
-            rt: new_runtime()?,
-            uses: 0,
-        },
-    };
-    let (out, reusable) = f(&pooled.rt);
-    pooled.uses += 1;
-    if reuse == Reuse::Pooled && reusable && pooled.uses < MAX_USES {
-        pooled.rt.run_gc();
-        RUNTIME.with(|r| *r.borrow_mut() = Some(pooled));
+    if memory_limit.saturating_add(ready.image.len() + REGION_SLACK) > ready.region.capacity() {
+        READY.with(|r| r.borrow_mut()[slot] = Some(ready));
+        return None;
     }
-    Ok(out)
+    let (out, keep) = f(&ready);
+    // SAFETY: every engine handle `f` made was confined to it and has been dropped.
+    unsafe { ready.region.restore(&ready.image) };
+    if keep {
+        READY.with(|r| r.borrow_mut()[slot] = Some(ready));
+    }
+    Some(out)
 }
 
-fn new_runtime() -> rquickjs::Result<rquickjs::Runtime> {
-    let rt = rquickjs::Runtime::new()?;
+/// A new runtime with the limits and module loader every invocation needs, in `region` when given
+/// (else on the process heap).
+pub fn new_runtime_in(region: Option<&Region>) -> rquickjs::Result<rquickjs::Runtime> {
+    let rt = match region {
+        Some(region) => rquickjs::Runtime::new_with_alloc(region.allocator())?,
+        None => rquickjs::Runtime::new()?,
+    };
     rt.set_max_stack_size(MAX_STACK_BYTES);
     let mut resolver = BuiltinResolver::default();
     for name in BUILTIN_MODULES {

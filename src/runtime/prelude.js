@@ -3,7 +3,7 @@
 // crypto, querystring, Buffer, ...) is in library.js, and the cloudfront module in cloudfront.js;
 // each is loaded into the context the first time the function touches one of its names, so a
 // function that uses none of it does not pay for building it.
-// Rust provides: __cf_v2 (bool), __cf_kvs_json (JSON string or null), __cf_native_log(line),
+// Rust provides: __cf_v2 (bool), __cf_native_kvs() -> JSON string or null, __cf_native_log(line),
 // __cf_native_hash(alg, keyByteString|null, dataByteString) -> hex, __cf_native_library(name) -> the
 // factory of library.js or cloudfront.js. Everything here is hidden (non-enumerable) so it does not
 // show up in the function's globals.
@@ -13,12 +13,12 @@
   var nativeLog = g.__cf_native_log;
   var nativeHash = g.__cf_native_hash;
   var nativeLibrary = g.__cf_native_library;
-  var kvsJson = g.__cf_kvs_json;
+  var nativeKvs = g.__cf_native_kvs;
   delete g.__cf_v2;
   delete g.__cf_native_log;
   delete g.__cf_native_hash;
   delete g.__cf_native_library;
-  delete g.__cf_kvs_json;
+  delete g.__cf_native_kvs;
 
   function hide(obj, name, value) {
     Object.defineProperty(obj, name, { value: value, writable: true, enumerable: false, configurable: true });
@@ -32,7 +32,7 @@
   }
   var cfPart = null;
   function cloudfront() {
-    if (cfPart === null) cfPart = nativeLibrary('cloudfront')(g, kvsJson);
+    if (cfPart === null) cfPart = nativeLibrary('cloudfront')(g, nativeKvs());
     return cfPart;
   }
   function lazy(obj, name, pick) {
