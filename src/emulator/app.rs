@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::emulator::faults::{Faults, Losses};
 use crate::emulator::reqlog::RequestLog;
 use crate::emulator::store::Store;
+use crate::emulator::workers::Workers;
 use crate::runtime::Limits;
 
 /// Everything a request handler needs, shared by all requests.
@@ -32,4 +33,6 @@ pub struct App {
     pub max_code_bytes: usize,
     /// Limits handed to the runtime for TestFunction.
     pub limits: Limits,
+    /// The threads TestFunction runs functions on.
+    pub workers: Workers,
 }

@@ -21,6 +21,7 @@ mod reqlog;
 mod server;
 mod store;
 mod wire;
+mod workers;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -277,6 +278,8 @@ pub async fn start(config: Config) -> Result<Running, EmulatorError> {
         log,
         max_code_bytes: config.max_code_bytes,
         limits,
+        workers: workers::Workers::start()
+            .map_err(|e| EmulatorError(format!("cannot start the TestFunction threads: {e}")))?,
     });
     let router = axum::Router::new().fallback(server::handle).with_state(app);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -164,19 +164,19 @@ async fn test(
             let limits = app.limits.clone();
             let kvs = snapshot.kvs;
             // The runtime is CPU-bound and synchronous: keep it off the async workers.
-            let outcome = tokio::task::spawn_blocking(move || {
-                crate::runtime::run(Invocation {
-                    code: &code,
-                    runtime,
-                    event: &event,
-                    kvs: kvs.as_ref(),
-                    limits: &limits,
+            let outcome = app
+                .workers
+                .run(move || {
+                    crate::runtime::run(Invocation {
+                        code: &code,
+                        runtime,
+                        event: &event,
+                        kvs: kvs.as_ref(),
+                        limits: &limits,
+                    })
                 })
-            })
-            .await
-            .map_err(|e| {
-                ApiError::test_function_failed(format!("The function could not run: {e}"))
-            })?;
+                .await
+                .ok_or_else(|| ApiError::test_function_failed("The function could not run."))?;
             TestResultXml {
                 compute_utilization: outcome.compute_utilization,
                 logs: outcome.logs,
