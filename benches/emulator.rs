@@ -14,6 +14,9 @@ use aws_sdk_cloudfront::types::{FunctionConfig, FunctionRuntime};
 use cloudfront_publish::emulator::{Config, start};
 use tokio::sync::Semaphore;
 
+/// Rounds of every case, interleaved so a noisy neighbour slows them alike; medians are printed.
+const ROUNDS: usize = 5;
+
 const CODE: &str = "function handler(event) { var r = event.request; r.headers['x-bench'] = {value: '1'}; return r; }";
 const EVENT: &str = r#"{"version":"1.0","context":{"eventType":"viewer-request"},"viewer":{"ip":"1.2.3.4"},"request":{"method":"GET","uri":"/","querystring":{},"headers":{},"cookies":{}}}"#;
 
@@ -134,18 +137,31 @@ fn main() {
                 std::process::exit(1);
             }
         };
-        println!("emulator bench: {requests} requests, {in_flight} in flight");
+        println!(
+            "emulator bench: {requests} requests, {in_flight} in flight, median of {ROUNDS} interleaved rounds"
+        );
         // "unpooled" is the embedded runtime before runtimes were reused, measured in the same run.
-        for (label, op, unpooled) in [
+        let cases = [
             ("DescribeFunction", Op::Describe, false),
             ("TestFunction (unpooled)", Op::Test, true),
             ("TestFunction", Op::Test, false),
-        ] {
-            cloudfront_publish::runtime::set_unpooled_for_benchmarks(unpooled);
-            // One warm-up pass so connection set-up is not counted.
-            measure(&client, &etag, op, in_flight * 4, in_flight).await;
-            let rate = measure(&client, &etag, op, requests, in_flight).await;
-            println!("{label:>24}: {rate:>8.0} requests/s");
+        ];
+        let mut rates = vec![Vec::new(); cases.len()];
+        for _ in 0..ROUNDS {
+            for (i, (_, op, unpooled)) in cases.iter().enumerate() {
+                cloudfront_publish::runtime::set_unpooled_for_benchmarks(*unpooled);
+                // One warm-up pass so connection set-up is not counted.
+                measure(&client, &etag, *op, in_flight * 4, in_flight).await;
+                rates[i].push(measure(&client, &etag, *op, requests, in_flight).await);
+            }
+        }
+        for ((label, _, _), mut rate) in cases.iter().zip(rates) {
+            rate.sort_by(f64::total_cmp);
+            println!(
+                "{label:>24}: {:>8.0} requests/s (rounds: {})",
+                rate[rate.len() / 2],
+                rate.iter().map(|r| format!("{r:.0}")).collect::<Vec<_>>().join(", ")
+            );
         }
         cloudfront_publish::runtime::set_unpooled_for_benchmarks(false);
         let _ = emu.shutdown().await;
