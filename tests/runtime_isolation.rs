@@ -291,3 +291,20 @@ fn a_function_that_drops_the_environment_and_forces_collection_breaks_nothing_af
         assert_eq!(out.logs, vec!["still here"]);
     }
 }
+
+#[test]
+fn a_memory_limit_larger_than_a_ready_engine_holds_still_runs_and_is_enforced() {
+    // Beyond what a thread's ready engine reserves, the call gets an engine of its own.
+    let huge = Limits {
+        memory_bytes: 1 << 30,
+        ..Limits::default()
+    };
+    assert_eq!(
+        seen(&run_limits(&allocate(300), Runtime::Js2, None, &huge)),
+        "300"
+    );
+    let out = run_limits(&allocate(1100), Runtime::Js2, None, &huge);
+    let err = out.error.unwrap_or_default();
+    assert!(err.contains("memory"), "{err}");
+    assert_eq!(seen(&run(&allocate(2), Runtime::Js2)), "2");
+}

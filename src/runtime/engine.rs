@@ -1,8 +1,8 @@
 //! One invocation in QuickJS: the thread's ready engine (see `pool`: a context with the natives
 //! and the prelude, restored from an image after every call) with the limits set; the function
-//! compiled (script or ES module, from cached bytecode
-//! when this thread compiled it before); the handler called and its promise driven; every failure
-//! turned into a FunctionErrorMessage-like line (see `messages`).
+//! compiled (script or ES module, from cached bytecode when this thread compiled it before); the
+//! handler called and its promise driven; every failure turned into a FunctionErrorMessage-like
+//! line (see `messages`).
 //!
 //! Not for: output shaping (see `normalize`) or syntax policy (see `syntax`).
 
