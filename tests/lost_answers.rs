@@ -189,6 +189,58 @@ async fn a_publish_whose_connection_dropped_after_it_was_applied_reports_publish
     lost_publish("drop").await;
 }
 
+/// The service's answer when it cannot serve a request (after which the SDK retries).
+const SERVICE_UNAVAILABLE: &str = "<?xml version=\"1.0\"?>\n<ErrorResponse xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\"><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>Service Unavailable</Message></Error><RequestId>unavailable-1</RequestId></ErrorResponse>";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_publish_never_answered_and_not_live_fails_saying_it_may_still_go_through() {
+    // A proxy answers every PublishFunction 503 without passing it on: LIVE never gets the code,
+    // but the run cannot know whether the service will still apply it.
+    let emu = Emu::start(|_| {}).await;
+    let refused = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = Arc::clone(&refused);
+    let url = common::proxy(emu.url(), move |method, path: String| {
+        let count = Arc::clone(&count);
+        async move {
+            if method != http::Method::POST || !path.ends_with("/publish") {
+                return None;
+            }
+            count.fetch_add(1, Ordering::SeqCst);
+            Some(
+                http::Response::builder()
+                    .status(503)
+                    .header("content-type", "text/xml")
+                    .header("x-amz-request-id", "unavailable-1")
+                    .body(axum::body::Body::from(SERVICE_UNAVAILABLE))
+                    .unwrap(),
+            )
+        }
+    })
+    .await;
+    let ws = example_workspace();
+    let run = run_action(ws.path(), &inputs(&url), &[]).await;
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(
+        refused.load(Ordering::SeqCst) >= 2,
+        "the SDK retried the publish"
+    );
+    assert_eq!(run.out("published"), "false");
+    assert_eq!(live(&emu).await, None, "nothing reached LIVE");
+    let error = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::error"))
+        .unwrap_or_default();
+    assert!(error.contains("ServiceUnavailable"), "{error}");
+    assert!(error.contains("may still go through"), "{error}");
+    assert!(
+        operations(&emu.requests())
+            .iter()
+            .any(|o| o == "GetFunction"),
+        "LIVE was read back before failing"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_write_answer_lost_still_publishes_the_tested_code() {
     let emu = Emu::start(|c| c.lose = vec![rule("writes:503:all")]).await;

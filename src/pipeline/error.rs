@@ -73,6 +73,18 @@ pub enum FunctionError {
         /// The function.
         name: FunctionName,
     },
+    /// PublishFunction ended without an answer and LIVE did not hold the tested code afterwards:
+    /// the service may still apply it.
+    #[error(
+        "{name}: {}: {}: {}. LIVE did not hold the tested code when read back, but the publish may still go through: check LIVE before rerunning.",
+        .source.operation, .source.code, .source.message.trim_end_matches('.')
+    )]
+    PublishUnclear {
+        /// The function.
+        name: FunctionName,
+        /// The publish's error.
+        source: AwsError,
+    },
     /// The function's key value store could not be found, read or written.
     #[error("{name}: key value store {store}: {message}: not tested, not published")]
     KeyValueStore {

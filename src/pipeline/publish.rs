@@ -66,7 +66,8 @@ pub(super) async fn finish(cf: &CloudFront, t: Tested, publish: bool) -> Functio
 
 /// After a PublishFunction that may or may not have gone through, reads LIVE: when it holds
 /// exactly the tested code and config, the publish happened (`published=true`); otherwise the
-/// publish's own error stands (the 412 message for a real change by someone else).
+/// publish's own error stands (the 412 message for a real change by someone else), and after a
+/// call without a clear answer the error says that it may still go through.
 async fn settle(
     cf: &CloudFront,
     report: &mut FunctionReport,
@@ -89,6 +90,11 @@ async fn settle(
             report.function_arn = Some(live.arn.clone());
             at_stage(report, Stage::Live, &live);
         }
+        // Timed out or unanswered: the service may apply it after this read.
+        Ok(_) if err.may_have_applied() => failed(
+            report,
+            FunctionError::PublishUnclear { name, source: err }.to_string(),
+        ),
         Ok(_) => failed(report, publish_error(&name, err).to_string()),
         Err(read_err) => failed(
             report,
