@@ -86,7 +86,7 @@ fn tests_of(files: &[(&str, &str)]) -> Result<Vec<testcase::TestCase>, DemoError
 pub fn example_plan(endpoint_url: &str) -> Result<Plan, DemoError> {
     let name: FunctionName = EXAMPLE_NAME.parse().map_err(|e| bad(&e))?;
     let function = FunctionPlan::new(name, Runtime::Js2)
-        .with_code(EXAMPLE_FUNCTION.to_owned())
+        .with_code(EXAMPLE_FUNCTION.to_owned(), "examples/function.js")
         .and_then(|f| f.with_comment("cloudfront-publish demo".to_owned()))
         .map_err(|e| bad(&e))?
         .with_tests(tests_of(EXAMPLE_TESTS)?);
@@ -106,7 +106,7 @@ pub fn kvs_example_plan(endpoint_url: &str) -> Result<Plan, DemoError> {
     )
     .map_err(|e| bad(&e))?;
     let function = FunctionPlan::new(name, Runtime::Js2)
-        .with_code(KVS_EXAMPLE_FUNCTION.to_owned())
+        .with_code(KVS_EXAMPLE_FUNCTION.to_owned(), "examples/kvs/redirects.js")
         .and_then(|f| f.with_store(store.clone()))
         .map_err(|e| bad(&e))?
         .with_tests(tests_of(KVS_EXAMPLE_TESTS)?);

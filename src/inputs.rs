@@ -546,16 +546,10 @@ fn single_function(
     }
     if let Some(file) = raw.opt("function-file") {
         let code = read_code(&ctx.workspace, &file)?;
-        // Compiled before any request, with the runtime the run names (else either runtime).
-        checks::compiles(&code, runtime, &file).map_err(|e| InputError::File {
+        fp = fp.with_code(code, &file).map_err(|e| InputError::File {
             input: "function-file".to_owned(),
             file: file.clone(),
             message: e.0,
-        })?;
-        fp = fp.with_code(code).map_err(|e| InputError::File {
-            input: "function-file".to_owned(),
-            file: file.clone(),
-            message: format!("{file}: {e}"),
         })?;
     }
     if let Some(v) = raw.opt("test-events") {

@@ -225,11 +225,7 @@ fn function_plan(
     if let Some(f) = &entry.file {
         let code =
             checks::read_code(base, f, "the manifest's folder").map_err(|e| at("file", e.0))?;
-        // Compiled with the runtime the entry names, else with either runtime.
-        checks::compiles(&code, runtime, f).map_err(|e| at("file", e.0))?;
-        fp = fp
-            .with_code(code)
-            .map_err(|e| at("file", format!("{f}: {e}")))?;
+        fp = fp.with_code(code, f).map_err(|e| at("file", e.0))?;
     }
     if !entry.tests.is_empty() {
         let tests = testcase::load_patterns(&entry.tests, base, "the manifest's folder")

@@ -244,9 +244,14 @@ impl FunctionPlan {
         }
     }
 
-    /// Code to sync: not blank, UTF-8, within the size quota.
-    pub fn with_code(mut self, code: String) -> Result<Self, InvalidValue> {
-        self.code = Some(checks::code(code.into_bytes())?);
+    /// Code to sync, read from `file` (named in messages): it compiles in the runtime the plan
+    /// names (else in either runtime), and is not blank and within the size quota. Checked here
+    /// once for every way a plan is built, before any request.
+    pub fn with_code(mut self, code: String, file: &str) -> Result<Self, InvalidValue> {
+        checks::compiles(&code, self.runtime, file)?;
+        let code = checks::code(code.into_bytes())
+            .map_err(|e| InvalidValue(format!("{file}: {}", e.0)))?;
+        self.code = Some(code);
         Ok(self)
     }
 
@@ -525,7 +530,7 @@ mod tests {
     fn function_plans_refuse_what_cloudfront_refuses() {
         assert!(f("a").with_comment("x".repeat(129)).is_err());
         assert!(f("a").with_max_compute_utilization(101).is_err());
-        assert!(f("a").with_code("  \n".to_owned()).is_err());
+        assert!(f("a").with_code("  \n".to_owned(), "a.js").is_err());
         let arn: KvsArn =
             "arn:aws:cloudfront::123456789012:key-value-store/0123456789abcdef0123456789abcdef0123"
                 .parse()
@@ -537,6 +542,21 @@ mod tests {
         );
         let js1 = FunctionPlan::new("a".parse().unwrap(), Runtime::Js1);
         assert!(js1.with_kvs_arns(vec![arn]).is_err());
+    }
+
+    #[test]
+    fn code_must_compile_in_the_runtime_the_plan_names() {
+        let code = "function handler(e) { let uri = e.request.uri; return e.request; }";
+        let js1 = FunctionPlan::new("a".parse().unwrap(), Runtime::Js1);
+        let err = js1.with_code(code.to_owned(), "fn/a.js").unwrap_err();
+        assert!(err.0.contains("fn/a.js") && err.0.contains("let"), "{err}");
+        assert!(f("a").with_code(code.to_owned(), "fn/a.js").is_ok());
+        let unnamed = FunctionPlan::keeping_runtime("a".parse().unwrap());
+        assert!(unnamed.with_code(code.to_owned(), "fn/a.js").is_ok());
+        let err = f("a")
+            .with_code("function handler(e) {".to_owned(), "fn/b.js")
+            .unwrap_err();
+        assert!(err.0.contains("fn/b.js"), "{err}");
     }
 
     #[test]

@@ -624,7 +624,9 @@ fn case(name: &str, expect: Option<Value>) -> TestCase {
 fn function(name: &str, code: Option<&str>, tests: Vec<TestCase>) -> FunctionPlan {
     let fp = FunctionPlan::new(name.parse().expect("valid name"), Runtime::Js2).with_tests(tests);
     match code {
-        Some(code) => fp.with_code(code.to_owned()).expect("valid code"),
+        Some(code) => fp
+            .with_code(code.to_owned(), "function.js")
+            .expect("valid code"),
         None => fp,
     }
 }
@@ -1751,7 +1753,7 @@ async fn an_existing_function_keeps_its_runtime_when_none_is_named() {
     }
     let h = harness(model);
     let fp = FunctionPlan::keeping_runtime("old".parse().expect("name"))
-        .with_code(NEW_CODE.to_owned())
+        .with_code(NEW_CODE.to_owned(), "function.js")
         .expect("code")
         .with_tests(vec![case("a", None)]);
     let report = run(&h, &plan(vec![fp])).await;
@@ -1767,7 +1769,7 @@ async fn an_existing_function_keeps_its_runtime_when_none_is_named() {
 async fn a_new_function_without_a_named_runtime_is_created_with_2_0() {
     let h = harness(Model::new());
     let fp = FunctionPlan::keeping_runtime("fresh".parse().expect("name"))
-        .with_code(NEW_CODE.to_owned())
+        .with_code(NEW_CODE.to_owned(), "function.js")
         .expect("code");
     run(&h, &plan(vec![fp])).await;
     let m = lock(&h.model);
