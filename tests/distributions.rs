@@ -561,14 +561,7 @@ impl Proxy {
                     return None;
                 }
                 *count.lock().unwrap() += 1;
-                Some(
-                    http::Response::builder()
-                        .status(403)
-                        .header("content-type", "text/xml")
-                        .header("x-amz-request-id", "denied-1")
-                        .body(axum::body::Body::from(ACCESS_DENIED))
-                        .unwrap(),
-                )
+                common::xml_error(403, "denied-1", ACCESS_DENIED)
             }
         })
         .await;

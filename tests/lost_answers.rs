@@ -206,14 +206,7 @@ async fn a_publish_never_answered_and_not_live_fails_saying_it_may_still_go_thro
                 return None;
             }
             count.fetch_add(1, Ordering::SeqCst);
-            Some(
-                http::Response::builder()
-                    .status(503)
-                    .header("content-type", "text/xml")
-                    .header("x-amz-request-id", "unavailable-1")
-                    .body(axum::body::Body::from(SERVICE_UNAVAILABLE))
-                    .unwrap(),
-            )
+            common::xml_error(503, "unavailable-1", SERVICE_UNAVAILABLE)
         }
     })
     .await;

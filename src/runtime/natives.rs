@@ -162,95 +162,73 @@ fn arg<'js>(args: &[Value<'js>], i: usize, ctx: &Ctx<'js>) -> Value<'js> {
         .unwrap_or_else(|| Value::new_undefined(ctx.clone()))
 }
 
-/// `__cf_native_log(line)`: one line of the invocation's logs.
-unsafe extern "C" fn log(
-    ctx: *mut qjs::JSContext,
-    _this: qjs::JSValue,
-    argc: c_int,
-    argv: *mut qjs::JSValue,
-) -> qjs::JSValue {
-    // SAFETY: called by the engine with its calling convention.
-    unsafe {
-        call(ctx, argc, argv, |ctx, args| {
-            let line: String = arg(args, 0, ctx).get()?;
-            CURRENT.with(|c| c.borrow_mut().logs.push(line));
-            Ok(Value::new_undefined(ctx.clone()))
-        })
+/// A native with the engine's calling convention whose body gets rquickjs's context and arguments.
+macro_rules! native {
+    ($(#[$doc:meta])* fn $name:ident($ctx:ident, $args:pat_param) $body:block) => {
+        $(#[$doc])*
+        unsafe extern "C" fn $name(
+            ctx: *mut qjs::JSContext,
+            _this: qjs::JSValue,
+            argc: c_int,
+            argv: *mut qjs::JSValue,
+        ) -> qjs::JSValue {
+            // SAFETY: the engine calls natives with its calling convention (see `call`).
+            unsafe { call(ctx, argc, argv, |$ctx, $args| $body) }
+        }
+    };
+}
+
+native! {
+    /// `__cf_native_log(line)`: one line of the invocation's logs.
+    fn log(ctx, args) {
+        let line: String = arg(args, 0, ctx).get()?;
+        CURRENT.with(|c| c.borrow_mut().logs.push(line));
+        Ok(Value::new_undefined(ctx.clone()))
     }
 }
 
-/// `__cf_native_hash(alg, keyByteString | null, dataByteString)`: the digest or HMAC, in hex.
-unsafe extern "C" fn digest(
-    ctx: *mut qjs::JSContext,
-    _this: qjs::JSValue,
-    argc: c_int,
-    argv: *mut qjs::JSValue,
-) -> qjs::JSValue {
-    // SAFETY: called by the engine with its calling convention.
-    unsafe {
-        call(ctx, argc, argv, |ctx, args| {
-            let alg: String = arg(args, 0, ctx).get()?;
-            let key: Option<String> = arg(args, 1, ctx).get()?;
-            let data: String = arg(args, 2, ctx).get()?;
-            let throw = |m: String| Exception::throw_type(ctx, &m);
-            let key = match key {
-                Some(k) => Some(hash::byte_string(&k).map_err(throw)?),
-                None => None,
-            };
-            let data = hash::byte_string(&data).map_err(throw)?;
-            let out = hash::digest(&alg, key.as_deref(), &data).map_err(throw)?;
-            rquickjs::String::from_str(ctx.clone(), &hash::hex(&out)).map(|s| s.into_value())
-        })
+native! {
+    /// `__cf_native_hash(alg, keyByteString | null, dataByteString)`: the digest or HMAC, in hex.
+    fn digest(ctx, args) {
+        let alg: String = arg(args, 0, ctx).get()?;
+        let key: Option<String> = arg(args, 1, ctx).get()?;
+        let data: String = arg(args, 2, ctx).get()?;
+        let throw = |m: String| Exception::throw_type(ctx, &m);
+        let key = match key {
+            Some(k) => Some(hash::byte_string(&k).map_err(throw)?),
+            None => None,
+        };
+        let data = hash::byte_string(&data).map_err(throw)?;
+        let out = hash::digest(&alg, key.as_deref(), &data).map_err(throw)?;
+        string(ctx, &hash::hex(&out))
     }
 }
 
-/// `__cf_native_library(name)`: the factory of `library.js` or `cloudfront.js`.
-unsafe extern "C" fn library(
-    ctx: *mut qjs::JSContext,
-    _this: qjs::JSValue,
-    argc: c_int,
-    argv: *mut qjs::JSValue,
-) -> qjs::JSValue {
-    // SAFETY: called by the engine with its calling convention.
-    unsafe {
-        call(ctx, argc, argv, |ctx, args| {
-            let name: String = arg(args, 0, ctx).get()?;
-            super::engine::library(ctx.clone(), name)
-        })
+native! {
+    /// `__cf_native_library(name)`: the factory of `library.js` or `cloudfront.js`.
+    fn library(ctx, args) {
+        let name: String = arg(args, 0, ctx).get()?;
+        super::engine::library(ctx.clone(), name)
     }
 }
 
-/// `__cf_native_kvs()`: the invocation's key value store as JSON, or null without one.
-unsafe extern "C" fn kvs(
-    ctx: *mut qjs::JSContext,
-    _this: qjs::JSValue,
-    argc: c_int,
-    argv: *mut qjs::JSValue,
-) -> qjs::JSValue {
-    // SAFETY: called by the engine with its calling convention.
-    unsafe {
-        call(ctx, argc, argv, |ctx, _| {
-            match CURRENT.with(|c| c.borrow().kvs_json.clone()) {
-                Some(json) => {
-                    rquickjs::String::from_str(ctx.clone(), &json).map(|s| s.into_value())
-                }
-                None => Ok(Value::new_null(ctx.clone())),
-            }
-        })
+native! {
+    /// `__cf_native_kvs()`: the invocation's key value store as JSON, or null without one.
+    fn kvs(ctx, _) {
+        match CURRENT.with(|c| c.borrow().kvs_json.clone()) {
+            Some(json) => string(ctx, &json),
+            None => Ok(Value::new_null(ctx.clone())),
+        }
     }
 }
 
-/// `Math.random()`: from the thread's generator, which no restored image rewinds.
-unsafe extern "C" fn random(
-    ctx: *mut qjs::JSContext,
-    _this: qjs::JSValue,
-    argc: c_int,
-    argv: *mut qjs::JSValue,
-) -> qjs::JSValue {
-    // SAFETY: called by the engine with its calling convention.
-    unsafe {
-        call(ctx, argc, argv, |ctx, _| {
-            Ok(Value::new_float(ctx.clone(), fastrand::f64()))
-        })
+native! {
+    /// `Math.random()`: from the thread's generator, which no restored image rewinds.
+    fn random(ctx, _) {
+        Ok(Value::new_float(ctx.clone(), fastrand::f64()))
     }
+}
+
+fn string<'js>(ctx: &Ctx<'js>, text: &str) -> rquickjs::Result<Value<'js>> {
+    rquickjs::String::from_str(ctx.clone(), text).map(|s| s.into_value())
 }

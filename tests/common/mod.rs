@@ -170,6 +170,18 @@ pub fn parse_outputs(text: &str) -> BTreeMap<String, String> {
 /// with this response instead.
 pub type Intercept = Option<http::Response<axum::body::Body>>;
 
+/// An answer in the service's place: `status` with an XML error body, as CloudFront sends it.
+pub fn xml_error(status: u16, request_id: &str, body: &'static str) -> Intercept {
+    Some(
+        http::Response::builder()
+            .status(status)
+            .header("content-type", "text/xml")
+            .header("x-amz-request-id", request_id)
+            .body(axum::body::Body::from(body))
+            .unwrap(),
+    )
+}
+
 /// A loopback proxy in front of `upstream` that forwards every request as it came, after `hook`
 /// has seen its method and path. The hook may act first (another writer changing the function)
 /// or answer in the upstream's place (a denied permission). Returns the proxy's base URL.
