@@ -308,3 +308,56 @@ fn a_memory_limit_larger_than_a_ready_engine_holds_still_runs_and_is_enforced() 
     assert!(err.contains("memory"), "{err}");
     assert_eq!(seen(&run(&allocate(2), Runtime::Js2)), "2");
 }
+
+#[test]
+fn an_engine_of_its_own_has_the_same_environment_as_a_ready_one() {
+    // Limits no ready engine takes (beyond a region, or 0 for none) get an engine of their own.
+    let code = "function handler(e) { e.request.headers['x-seen'] = { value:
+                [typeof performance, typeof DOMException, typeof Buffer, typeof require('crypto').createHash].join(',') };
+                return e.request; }";
+    let expected = "undefined,undefined,function,function";
+    assert_eq!(seen(&run(code, Runtime::Js2)), expected, "ready engine");
+    for memory_bytes in [1 << 30, 0] {
+        let limits = Limits {
+            memory_bytes,
+            ..Limits::default()
+        };
+        assert_eq!(
+            seen(&run_limits(code, Runtime::Js2, None, &limits)),
+            expected,
+            "memory_bytes {memory_bytes}"
+        );
+    }
+}
+
+#[test]
+fn a_function_that_fragments_memory_under_its_limit_does_not_run_out() {
+    // About 6 MiB alive at a time, in another size class each round: well under the 16 MiB
+    // limit, but more than a region holds when freed blocks serve only their own class.
+    let code = "function handler(e) { var n = 0;\n\
+                for (var k = 0; k < 60; k++) { var size = Math.floor(1100 * Math.pow(1.19, k % 40));\n\
+                  var keep = []; var total = 0;\n\
+                  while (total < 6 * 1024 * 1024) { keep.push(new ArrayBuffer(size)); total += size; }\n\
+                  keep = null; n++; }\n\
+                console.log('rounds ' + n);\n\
+                e.request.headers['x-seen'] = { value: String(n) }; return e.request; }";
+    let limits = Limits {
+        time_budget: Duration::from_secs(30),
+        ..Limits::default()
+    };
+    let out = run_limits(code, Runtime::Js2, None, &limits);
+    assert_eq!(seen(&out), "60");
+    assert_eq!(out.logs, vec!["rounds 60"], "the logs of one run only");
+    assert_eq!(seen(&run(&allocate(2), Runtime::Js2)), "2");
+}
+
+#[test]
+fn a_module_checked_for_syntax_then_run_on_the_same_thread_runs() {
+    // check_syntax compiles in the thread's ready 2.0 engine, which runs the function next.
+    let code = "import cf from 'cloudfront';\n\
+                export function handler(e) { e.request.headers['x-seen'] = { value: typeof cf.kvs }; return e.request; }";
+    assert_eq!(runtime::check_syntax(code, Runtime::Js2), Ok(()));
+    assert_eq!(seen(&run(code, Runtime::Js2)), "function");
+    assert_eq!(runtime::check_syntax(code, Runtime::Js2), Ok(()));
+    assert_eq!(seen(&run(code, Runtime::Js2)), "function");
+}

@@ -10,14 +10,18 @@ use std::sync::{Arc, Mutex};
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// A fixed set of threads running jobs in arrival order. The threads end when it is dropped.
+/// A fixed set of threads running jobs in arrival order. When it is dropped, the threads finish
+/// the jobs already queued and end (they are not joined). A function that runs to its time budget
+/// holds its thread meanwhile, so with two threads two such functions delay every other
+/// TestFunction by up to the budget.
 #[derive(Debug)]
 pub struct Workers {
     queue: mpsc::Sender<Job>,
 }
 
 impl Workers {
-    /// One thread per available core (at least two), or an error when none could be started.
+    /// One thread per available core (at least two); an error when a thread could not be started
+    /// (those already started then end).
     pub fn start() -> std::io::Result<Self> {
         let threads = std::thread::available_parallelism()
             .map(usize::from)
@@ -54,7 +58,10 @@ impl Workers {
     ) -> Option<T> {
         let (done, result) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
-            let _ = done.send(job());
+            // The caller went away (its client hung up): nobody waits for this result.
+            if !done.is_closed() {
+                let _ = done.send(job());
+            }
         });
         self.queue.send(job).ok()?;
         result.await.ok()

@@ -50,15 +50,15 @@ pub fn execute(
     cached: Option<pool::CompiledFunction>,
     reuse: Reuse,
 ) -> Outcome {
-    natives::begin(inv.kvs.and_then(|map| serde_json::to_string(map).ok()));
-    let timed_out = Arc::new(AtomicBool::new(false));
+    let kvs_json = inv.kvs.and_then(|map| serde_json::to_string(map).ok());
+    natives::begin(kvs_json.clone());
+    let mut timed_out = Arc::new(AtomicBool::new(false));
     let pooled = match reuse {
         Reuse::Pooled => pool::with_ready(
             inv.runtime,
             inv.limits.memory_bytes,
             |rt| environment(rt, inv.runtime, Reuse::Pooled),
-            |ready| {
-                let (rt, ctx) = ready.parts();
+            |rt, ctx| {
                 let ended = run_engine(rt, ctx, inv, module, cached.clone(), reuse, &timed_out);
                 let keep = match &ended {
                     Ok(e) => !e.error.as_deref().is_some_and(poisons),
@@ -67,11 +67,21 @@ pub fn execute(
                 (ended, keep)
             },
         ),
-        Reuse::Fresh => None,
+        Reuse::Fresh | Reuse::Own => None,
     };
     let ended = match pooled {
         Some(ended) => ended,
-        None => run_fresh(inv, module, &timed_out),
+        None => {
+            // Nothing of a first attempt (a region run out) may show in this one.
+            natives::begin(kvs_json);
+            timed_out = Arc::new(AtomicBool::new(false));
+            let own = if reuse == Reuse::Fresh {
+                Reuse::Fresh
+            } else {
+                Reuse::Own
+            };
+            run_on_own_runtime(inv, module, own, &timed_out)
+        }
     };
     let logs = natives::end();
     let timed_out = timed_out.load(Ordering::Relaxed);
@@ -94,18 +104,20 @@ pub fn execute(
     }
 }
 
-/// The approach before pooling: a new runtime and a full context, built for this call only.
-fn run_fresh(
+/// A call on a runtime of its own, built for it alone: with the environment of `reuse` (the
+/// ready engines' for [`Reuse::Own`], the first release's full one for [`Reuse::Fresh`]).
+fn run_on_own_runtime(
     inv: &Invocation<'_>,
     module: bool,
+    reuse: Reuse,
     timed_out: &Arc<AtomicBool>,
 ) -> Result<Ended, String> {
     let internal = |e: rquickjs::Error| format!("{INTERNAL_PREFIX} cannot start the engine: {e}");
     let rt = pool::new_runtime_in(None).map_err(internal)?;
     rt.set_memory_limit(inv.limits.memory_bytes);
-    let ctx = environment(&rt, inv.runtime, Reuse::Fresh)
+    let ctx = environment(&rt, inv.runtime, reuse)
         .map_err(|e| messages::describe(inv, e, "cannot create a context"))?;
-    run_engine(&rt, &ctx, inv, module, None, Reuse::Fresh, timed_out)
+    run_engine(&rt, &ctx, inv, module, None, reuse, timed_out)
 }
 
 /// Failures after which the engine is not trusted for the next invocation, even restored.
@@ -414,8 +426,7 @@ pub fn compile_only(code: &str, module: bool, limits: &super::Limits) -> Result<
         Runtime::Js2,
         limits.memory_bytes,
         |rt| environment(rt, Runtime::Js2, Reuse::Pooled),
-        |ready| {
-            let (rt, ctx) = ready.parts();
+        |rt, ctx| {
             let result = compile(rt, ctx);
             let keep = result
                 .as_ref()
@@ -428,7 +439,7 @@ pub fn compile_only(code: &str, module: bool, limits: &super::Limits) -> Result<
         Some(result) => result,
         None => {
             let rt = pool::new_runtime_in(None).map_err(internal)?;
-            let ctx = new_context(&rt, Reuse::Fresh).map_err(internal)?;
+            let ctx = new_context(&rt, Reuse::Own).map_err(internal)?;
             compile(&rt, &ctx)
         }
     }

@@ -114,9 +114,11 @@ pub fn set_unpooled_for_benchmarks(on: bool) {
     UNPOOLED.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// [`run`] the way it worked before runtimes were reused: a new engine per call, the source
-/// parsed every time and the whole environment built up front. Only for measuring the two side
-/// by side (`cargo bench --bench runtime`); same results, slower.
+/// [`run`] the way it worked before runtimes were reused: a new engine and a full context per
+/// call, the source parsed every time and the whole environment built up front. Only for
+/// measuring the two side by side (`cargo bench --bench runtime`); the same results for
+/// CloudFront Functions code, slower (its full context also has QuickJS's `performance` and
+/// `DOMException`).
 #[doc(hidden)]
 pub fn run_unpooled(inv: Invocation<'_>) -> Outcome {
     run_with(inv, pool::Reuse::Fresh)
@@ -146,7 +148,7 @@ fn run_with(inv: Invocation<'_>, reuse: pool::Reuse) -> Outcome {
     }
     let cached = match reuse {
         pool::Reuse::Pooled => pool::cached_code(inv.runtime, inv.code),
-        pool::Reuse::Fresh => None,
+        pool::Reuse::Fresh | pool::Reuse::Own => None,
     };
     let module = match (&cached, inv.runtime) {
         (Some(compiled), _) => compiled.module,

@@ -141,11 +141,18 @@ unsafe fn call(
         let args: Vec<Value<'_>> = (0..count)
             .map(|i| Value::from_raw(ctx.clone(), qjs::JS_DupValue(ctx_ptr(&ctx), *argv.add(i))))
             .collect();
-        match body(&ctx, &args) {
-            Ok(value) => qjs::JS_DupValue(ctx_ptr(&ctx), value.as_raw()),
-            Err(rquickjs::Error::Exception) => qjs::JS_EXCEPTION,
-            Err(e) => {
+        // A panic must not unwind into the engine's C frames (that aborts the process): it
+        // becomes an InternalError, after which the engine is not reused.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&ctx, &args)));
+        match result {
+            Ok(Ok(value)) => qjs::JS_DupValue(ctx_ptr(&ctx), value.as_raw()),
+            Ok(Err(rquickjs::Error::Exception)) => qjs::JS_EXCEPTION,
+            Ok(Err(e)) => {
                 let _ = Exception::throw_internal(&ctx, &e.to_string());
+                qjs::JS_EXCEPTION
+            }
+            Err(_) => {
+                let _ = Exception::throw_internal(&ctx, "a native function failed unexpectedly");
                 qjs::JS_EXCEPTION
             }
         }

@@ -27,10 +27,13 @@ use crate::types::Runtime;
 pub enum Reuse {
     /// The thread's ready engine, restored from its image after the call (the default).
     Pooled,
-    /// A new runtime and context per call, the function parsed from source and the whole library
-    /// built up front: the approach before pooling, kept to measure against in one run, and used
-    /// when an invocation's memory limit does not fit a region.
+    /// A new runtime and a full context per call, the function parsed from source and the whole
+    /// library built up front: the approach before pooling, kept only to measure against in one
+    /// run (`run_unpooled`).
     Fresh,
+    /// A runtime of its own on the process heap with the same environment as a ready engine,
+    /// for a call that no ready engine can take (see [`with_ready`]).
+    Own,
 }
 
 /// Compiled functions kept per thread; the emulator and test suites run a few functions many times.
@@ -43,8 +46,10 @@ const MAX_STACK_BYTES: usize = 512 * 1024;
 /// whose memory limit does not fit (with room for the environment) runs [`Reuse::Fresh`].
 const REGION_BYTES: usize = 256 * 1024 * 1024;
 
-/// Room kept in a region beyond the memory limit and the image, for the allocator's rounding.
-const REGION_SLACK: usize = 16 * 1024 * 1024;
+/// Room kept in a region beyond the memory limit and the image: freed blocks are reused only by
+/// their own size class, so a region holds more than the engine counts as in use. A call that
+/// still runs the region out under its limit is run again on an engine of its own.
+const REGION_SLACK: usize = 64 * 1024 * 1024;
 
 /// Built-in modules `import` can name (runtime 2.0).
 const BUILTIN_MODULES: [&str; 4] = ["cloudfront", "crypto", "querystring", "buffer"];
@@ -73,11 +78,6 @@ impl Ready {
             region,
         })
     }
-
-    /// The runtime and its ready context.
-    pub fn parts(&self) -> (&rquickjs::Runtime, &Context) {
-        (&self.rt, &self.ctx)
-    }
 }
 
 impl Drop for Ready {
@@ -104,36 +104,59 @@ pub struct CompiledFunction {
 
 thread_local! {
     static READY: RefCell<[Option<Ready>; 2]> = const { RefCell::new([None, None]) };
+    /// Set when building a ready engine failed on this thread (no address space, say), so that
+    /// later calls go straight to an engine of their own instead of trying again every time.
+    static UNBUILDABLE: std::cell::Cell<[bool; 2]> = const { std::cell::Cell::new([false, false]) };
     static CODE: RefCell<Vec<Compiled>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` on this thread's ready engine for `version` (built with `build` the first time), then
 /// restores the engine. `f` returns its result and whether the engine may be kept (an internal
-/// failure drops it, and the next call builds a new one). `None` when `memory_limit` does not fit
-/// a region or no engine could be built: the caller then runs [`Reuse::Fresh`].
+/// failure drops it, and the next call builds a new one).
+///
+/// `None` when no ready engine can take the call, and the caller then runs it on an engine of its
+/// own ([`Reuse::Own`]): the memory limit is 0 (unlimited) or does not fit a region, no engine
+/// could be built, or the call ran the region out before its memory limit (its result is thrown
+/// away; it runs again elsewhere).
+///
+/// The restore is sound only because nothing made after the image points out of the region at
+/// memory that a later call could free: `f` must not create Rust-backed engine objects
+/// (`Function::new`, classes, `Persistent`, userdata, promise hooks); see `clippy.toml`.
 pub fn with_ready<T>(
     version: Runtime,
     memory_limit: usize,
     build: impl FnOnce(&rquickjs::Runtime) -> rquickjs::Result<Context>,
-    f: impl FnOnce(&Ready) -> (T, bool),
+    f: impl FnOnce(&rquickjs::Runtime, &Context) -> (T, bool),
 ) -> Option<T> {
     let slot = usize::from(version == Runtime::Js2);
+    if memory_limit == 0 || UNBUILDABLE.with(|u| u.get()[slot]) {
+        return None;
+    }
     let taken = READY.with(|r| r.borrow_mut()[slot].take());
-    let ready = match taken {
+    let ready = match taken.or_else(|| Ready::new(build)) {
         Some(ready) => ready,
-        None => Ready::new(build)?,
+        None => {
+            UNBUILDABLE.with(|u| {
+                let mut flags = u.get();
+                flags[slot] = true;
+                u.set(flags);
+            });
+            return None;
+        }
     };
     if memory_limit.saturating_add(ready.image.len() + REGION_SLACK) > ready.region.capacity() {
         READY.with(|r| r.borrow_mut()[slot] = Some(ready));
         return None;
     }
-    let (out, keep) = f(&ready);
-    // SAFETY: every engine handle `f` made was confined to it and has been dropped.
-    unsafe { ready.region.restore(&ready.image) };
+    let (out, keep) = f(&ready.rt, &ready.ctx);
+    let exhausted = ready.region.exhausted();
     if keep {
+        // SAFETY: every engine handle `f` made was confined to it and has been dropped.
+        unsafe { ready.region.restore(&ready.image) };
         READY.with(|r| r.borrow_mut()[slot] = Some(ready));
     }
-    Some(out)
+    // (A Ready that is not kept restores itself as it drops.)
+    (!exhausted).then_some(out)
 }
 
 /// A new runtime with the limits and module loader every invocation needs, in `region` when given

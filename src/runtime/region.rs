@@ -24,6 +24,8 @@ const CLASSES: usize = SMALL_CLASSES + 4 * 54;
 struct State {
     /// Offset of the first byte never handed out.
     bump: usize,
+    /// Set when a block was refused for want of room (the image holds it clear).
+    exhausted: bool,
     /// Offset of the first free block of each class (0: none). A free block's first user word
     /// holds the offset of the next one.
     free: [usize; CLASSES],
@@ -84,6 +86,12 @@ impl Region {
         unsafe { self.state().bump }
     }
 
+    /// Whether a block was refused for want of room since the last restore.
+    pub fn exhausted(&self) -> bool {
+        // SAFETY: the state lives at the start of the mapping for the region's whole life.
+        unsafe { self.state().exhausted }
+    }
+
     /// The allocator QuickJS gets; it must not outlive the region.
     pub fn allocator(&self) -> RegionAllocator {
         RegionAllocator {
@@ -141,9 +149,12 @@ impl Region {
 const RELEASE_SLACK: usize = 1024 * 1024;
 
 fn page_size() -> usize {
-    // SAFETY: sysconf has no preconditions.
-    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    usize::try_from(size).unwrap_or(4096).max(4096)
+    static PAGE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *PAGE.get_or_init(|| {
+        // SAFETY: sysconf has no preconditions.
+        let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        usize::try_from(size).unwrap_or(4096).max(4096)
+    })
 }
 
 impl Drop for Region {
@@ -165,7 +176,9 @@ fn class_of(size: usize) -> (usize, usize) {
     // Four classes per power of two: [2^p, 2^(p+1)) in steps of 2^(p-2).
     let p = usize::BITS as usize - 1 - (size - 1).leading_zeros() as usize;
     let step = 1usize << (p - 2);
-    let capacity = size.div_ceil(step) * step;
+    let Some(capacity) = size.div_ceil(step).checked_mul(step) else {
+        return (CLASSES, usize::MAX);
+    };
     let (p, quarter) = if capacity == 2 << p {
         (p + 1, 0)
     } else {
@@ -193,11 +206,8 @@ impl RegionAllocator {
     }
 
     fn block(&mut self, size: usize) -> *mut u8 {
-        let Some(total) = size.checked_add(HEADER) else {
-            return std::ptr::null_mut();
-        };
-        let (class, capacity) = class_of(total - HEADER);
-        if class >= CLASSES {
+        let (class, capacity) = class_of(size);
+        if class >= CLASSES || capacity > self.capacity {
             return std::ptr::null_mut();
         }
         let head = self.state().free[class];
@@ -208,10 +218,13 @@ impl RegionAllocator {
             head
         } else {
             let offset = self.state().bump;
-            let end = offset + HEADER + capacity;
-            if end > self.capacity {
+            let end = offset
+                .checked_add(HEADER + capacity)
+                .filter(|end| *end <= self.capacity);
+            let Some(end) = end else {
+                self.state().exhausted = true;
                 return std::ptr::null_mut();
-            }
+            };
             self.state().bump = end;
             offset
         };
@@ -342,10 +355,49 @@ mod tests {
     }
 
     #[test]
+    fn a_reused_block_is_zeroed_by_calloc_and_pages_above_the_image_come_back_after_a_restore() {
+        let region = Region::reserve(16 << 20).unwrap();
+        let mut a = region.allocator();
+        let image = region.save();
+        let dirty = a.alloc(64);
+        // SAFETY: the block holds 64 bytes and goes back to its class's free list.
+        unsafe {
+            dirty.write_bytes(0xAB, 64);
+            a.dealloc(dirty);
+        }
+        let zeroed = a.calloc(8, 8);
+        assert_eq!(zeroed, dirty);
+        // SAFETY: the block holds 64 bytes.
+        assert!(
+            unsafe { std::slice::from_raw_parts(zeroed, 64) }
+                .iter()
+                .all(|b| *b == 0)
+        );
+        // Use far more than the slack above the image, then restore: the pages are released
+        // and the memory can be used again (it reads as zero, as fresh pages do).
+        let big = a.alloc(8 << 20);
+        // SAFETY: the block holds 8 MiB.
+        unsafe { big.write_bytes(0xCD, 8 << 20) };
+        // SAFETY: nothing holds the blocks allocated after the image.
+        unsafe { region.restore(&image) };
+        assert_eq!(region.used(), image.len());
+        let again = a.alloc(8 << 20);
+        assert!(!again.is_null());
+        // SAFETY: the block holds 8 MiB, over the range `big` used; its end, well above the
+        // image and the slack, was released (or it would still read 0xCD).
+        assert_eq!(unsafe { again.add((8 << 20) - 1).read() }, 0);
+    }
+
+    #[test]
     fn the_region_refuses_what_does_not_fit() {
         let region = Region::reserve(64 * 1024).unwrap();
         let mut a = region.allocator();
+        assert!(!region.exhausted());
         assert!(a.alloc(128 * 1024).is_null());
+        assert!(a.alloc(usize::MAX - 8).is_null());
+        assert!(!a.alloc(40 * 1024).is_null());
+        assert!(a.alloc(40 * 1024).is_null());
+        assert!(region.exhausted(), "running out is recorded");
         let small = a.alloc(1000);
         assert!(!small.is_null());
         // SAFETY: `small` came from this allocator; growing in place keeps the pointer.
