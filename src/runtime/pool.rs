@@ -43,7 +43,7 @@ const CODE_CACHE_ENTRIES: usize = 16;
 const MAX_STACK_BYTES: usize = 512 * 1024;
 
 /// Address space reserved per ready engine; pages are backed only when touched. An invocation
-/// whose memory limit does not fit (with room for the environment) runs [`Reuse::Fresh`].
+/// whose memory limit does not fit (with room for the environment) runs [`Reuse::Own`].
 const REGION_BYTES: usize = 256 * 1024 * 1024;
 
 /// Room kept in a region beyond the memory limit and the image: freed blocks are reused only by
