@@ -7,7 +7,7 @@
 use aws_sdk_cloudfront::operation::list_distributions::ListDistributionsError;
 use aws_sdk_cloudfront::types::{DistributionSummary, FunctionAssociations};
 
-use super::error::ModeledError;
+use super::error::modeled_errors;
 use super::{AwsError, AwsErrorCode, CloudFront};
 use crate::distributions::{
     Association, Behavior, DEFAULT_PATH_PATTERN, EventType, Listed, Listing,
@@ -57,11 +57,8 @@ impl CloudFront {
 }
 
 // AccessDenied is not modeled for ListDistributions; it comes from the error metadata.
-impl ModeledError for ListDistributionsError {
-    fn modeled(&self) -> Option<AwsErrorCode> {
-        self.is_invalid_argument()
-            .then_some(AwsErrorCode::InvalidArgument)
-    }
+modeled_errors! {
+    ListDistributionsError { is_invalid_argument => InvalidArgument }
 }
 
 /// One summary's id, names and every function association, the default behavior's first.

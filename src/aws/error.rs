@@ -156,81 +156,48 @@ pub(crate) trait ModeledError: ProvideErrorMetadata + std::error::Error + 'stati
     fn modeled(&self) -> Option<AwsErrorCode>;
 }
 
-impl ModeledError for DescribeFunctionError {
-    fn modeled(&self) -> Option<AwsErrorCode> {
-        self.is_no_such_function_exists()
-            .then_some(AwsErrorCode::NoSuchFunctionExists)
-    }
-}
-
-impl ModeledError for GetFunctionError {
-    fn modeled(&self) -> Option<AwsErrorCode> {
-        self.is_no_such_function_exists()
-            .then_some(AwsErrorCode::NoSuchFunctionExists)
-    }
-}
-
-impl ModeledError for CreateFunctionError {
-    fn modeled(&self) -> Option<AwsErrorCode> {
-        if self.is_function_size_limit_exceeded() {
-            Some(AwsErrorCode::FunctionSizeLimitExceeded)
-        } else if self.is_function_already_exists() {
-            Some(AwsErrorCode::FunctionAlreadyExists)
-        } else if self.is_invalid_argument() {
-            Some(AwsErrorCode::InvalidArgument)
-        } else {
-            None
+/// `ModeledError` for operation errors, as a table: each error type with its `is_*()` helpers in
+/// the order they are asked, and the code each one means.
+macro_rules! modeled_errors {
+    ($($error:ty { $($is:ident => $code:ident),+ $(,)? })+) => {$(
+        impl $crate::aws::error::ModeledError for $error {
+            fn modeled(&self) -> Option<$crate::aws::error::AwsErrorCode> {
+                $(if self.$is() {
+                    return Some($crate::aws::error::AwsErrorCode::$code);
+                })+
+                None
+            }
         }
-    }
+    )+};
 }
+pub(crate) use modeled_errors;
 
-impl ModeledError for UpdateFunctionError {
-    fn modeled(&self) -> Option<AwsErrorCode> {
-        if self.is_precondition_failed() {
-            Some(AwsErrorCode::PreconditionFailed)
-        } else if self.is_no_such_function_exists() {
-            Some(AwsErrorCode::NoSuchFunctionExists)
-        } else if self.is_invalid_if_match_version() {
-            Some(AwsErrorCode::InvalidIfMatchVersion)
-        } else if self.is_function_size_limit_exceeded() {
-            Some(AwsErrorCode::FunctionSizeLimitExceeded)
-        } else if self.is_invalid_argument() {
-            Some(AwsErrorCode::InvalidArgument)
-        } else {
-            None
-        }
+modeled_errors! {
+    DescribeFunctionError { is_no_such_function_exists => NoSuchFunctionExists }
+    GetFunctionError { is_no_such_function_exists => NoSuchFunctionExists }
+    CreateFunctionError {
+        is_function_size_limit_exceeded => FunctionSizeLimitExceeded,
+        is_function_already_exists => FunctionAlreadyExists,
+        is_invalid_argument => InvalidArgument,
     }
-}
-
-impl ModeledError for TestFunctionError {
-    fn modeled(&self) -> Option<AwsErrorCode> {
-        if self.is_no_such_function_exists() {
-            Some(AwsErrorCode::NoSuchFunctionExists)
-        } else if self.is_invalid_if_match_version() {
-            Some(AwsErrorCode::InvalidIfMatchVersion)
-        } else if self.is_test_function_failed() {
-            Some(AwsErrorCode::TestFunctionFailed)
-        } else if self.is_invalid_argument() {
-            Some(AwsErrorCode::InvalidArgument)
-        } else {
-            None
-        }
+    UpdateFunctionError {
+        is_precondition_failed => PreconditionFailed,
+        is_no_such_function_exists => NoSuchFunctionExists,
+        is_invalid_if_match_version => InvalidIfMatchVersion,
+        is_function_size_limit_exceeded => FunctionSizeLimitExceeded,
+        is_invalid_argument => InvalidArgument,
     }
-}
-
-impl ModeledError for PublishFunctionError {
-    fn modeled(&self) -> Option<AwsErrorCode> {
-        if self.is_precondition_failed() {
-            Some(AwsErrorCode::PreconditionFailed)
-        } else if self.is_no_such_function_exists() {
-            Some(AwsErrorCode::NoSuchFunctionExists)
-        } else if self.is_invalid_if_match_version() {
-            Some(AwsErrorCode::InvalidIfMatchVersion)
-        } else if self.is_invalid_argument() {
-            Some(AwsErrorCode::InvalidArgument)
-        } else {
-            None
-        }
+    TestFunctionError {
+        is_no_such_function_exists => NoSuchFunctionExists,
+        is_invalid_if_match_version => InvalidIfMatchVersion,
+        is_test_function_failed => TestFunctionFailed,
+        is_invalid_argument => InvalidArgument,
+    }
+    PublishFunctionError {
+        is_precondition_failed => PreconditionFailed,
+        is_no_such_function_exists => NoSuchFunctionExists,
+        is_invalid_if_match_version => InvalidIfMatchVersion,
+        is_invalid_argument => InvalidArgument,
     }
 }
 

@@ -16,7 +16,7 @@ use kvs_sdk::config::endpoint::{
 };
 use kvs_sdk::types::{DeleteKeyRequestListItem, PutKeyRequestListItem};
 
-use super::error::ModeledError;
+use super::error::modeled_errors;
 use super::{AwsError, AwsErrorCode, CloudFront, parse_etag, retry_config, timeout_config};
 use crate::kvs::{Batch, KvsData};
 use crate::types::Etag;
@@ -286,72 +286,30 @@ impl AwsError {
     }
 }
 
-impl ModeledError
-    for aws_sdk_cloudfront::operation::describe_key_value_store::DescribeKeyValueStoreError
-{
-    fn modeled(&self) -> Option<AwsErrorCode> {
-        if self.is_entity_not_found() {
-            Some(AwsErrorCode::EntityNotFound)
-        } else if self.is_invalid_argument() {
-            Some(AwsErrorCode::InvalidArgument)
-        } else {
-            None
-        }
+modeled_errors! {
+    aws_sdk_cloudfront::operation::describe_key_value_store::DescribeKeyValueStoreError {
+        is_entity_not_found => EntityNotFound,
+        is_invalid_argument => InvalidArgument,
     }
-}
-
-impl ModeledError
-    for aws_sdk_cloudfront::operation::create_key_value_store::CreateKeyValueStoreError
-{
-    fn modeled(&self) -> Option<AwsErrorCode> {
-        if self.is_entity_already_exists() {
-            Some(AwsErrorCode::EntityAlreadyExists)
-        } else if self.is_entity_limit_exceeded() {
-            Some(AwsErrorCode::EntityLimitExceeded)
-        } else if self.is_invalid_argument() {
-            Some(AwsErrorCode::InvalidArgument)
-        } else {
-            None
-        }
+    aws_sdk_cloudfront::operation::create_key_value_store::CreateKeyValueStoreError {
+        is_entity_already_exists => EntityAlreadyExists,
+        is_entity_limit_exceeded => EntityLimitExceeded,
+        is_invalid_argument => InvalidArgument,
     }
-}
-
-/// The data plane's read errors: the two shapes both reads model, with the same helpers.
-macro_rules! data_plane_errors {
-    ($($ty:ty),*) => {$(
-        impl ModeledError for $ty {
-            fn modeled(&self) -> Option<AwsErrorCode> {
-                if self.is_access_denied_exception() {
-                    Some(AwsErrorCode::AccessDeniedException)
-                } else if self.is_resource_not_found_exception() {
-                    Some(AwsErrorCode::ResourceNotFoundException)
-                } else {
-                    None
-                }
-            }
-        }
-    )*};
-}
-
-data_plane_errors!(
-    kvs_sdk::operation::describe_key_value_store::DescribeKeyValueStoreError,
-    kvs_sdk::operation::list_keys::ListKeysError
-);
-
-impl ModeledError for kvs_sdk::operation::update_keys::UpdateKeysError {
-    fn modeled(&self) -> Option<AwsErrorCode> {
-        if self.is_conflict_exception() {
-            Some(AwsErrorCode::ConflictException)
-        } else if self.is_service_quota_exceeded_exception() {
-            Some(AwsErrorCode::ServiceQuotaExceededException)
-        } else if self.is_access_denied_exception() {
-            Some(AwsErrorCode::AccessDeniedException)
-        } else if self.is_resource_not_found_exception() {
-            Some(AwsErrorCode::ResourceNotFoundException)
-        } else if self.is_validation_exception() {
-            Some(AwsErrorCode::ValidationException)
-        } else {
-            None
-        }
+    // The data plane's two reads model the same two errors.
+    kvs_sdk::operation::describe_key_value_store::DescribeKeyValueStoreError {
+        is_access_denied_exception => AccessDeniedException,
+        is_resource_not_found_exception => ResourceNotFoundException,
+    }
+    kvs_sdk::operation::list_keys::ListKeysError {
+        is_access_denied_exception => AccessDeniedException,
+        is_resource_not_found_exception => ResourceNotFoundException,
+    }
+    kvs_sdk::operation::update_keys::UpdateKeysError {
+        is_conflict_exception => ConflictException,
+        is_service_quota_exceeded_exception => ServiceQuotaExceededException,
+        is_access_denied_exception => AccessDeniedException,
+        is_resource_not_found_exception => ResourceNotFoundException,
+        is_validation_exception => ValidationException,
     }
 }
