@@ -598,6 +598,57 @@ fn publish_outputs(o: &Out) -> std::collections::BTreeMap<String, String> {
     parse_outputs(&o.stdout)
 }
 
+/// Every way to name the example's test files with `flag` (one grammar for `publish` and `test`),
+/// with the test names each must select.
+fn grammar_forms(
+    flag: &'static str,
+    names: &[String],
+) -> Vec<(&'static str, Vec<&'static str>, Vec<String>)> {
+    let (all, two) = (names.to_vec(), names[1..].to_vec());
+    vec![
+        (
+            "repeated flag",
+            vec![
+                flag,
+                "tests/redirect-apex.yaml",
+                flag,
+                "tests/rewrite-directory.yaml",
+            ],
+            two.clone(),
+        ),
+        (
+            "comma list",
+            vec![
+                flag,
+                "tests/redirect-apex.yaml,tests/rewrite-directory.yaml",
+            ],
+            two.clone(),
+        ),
+        (
+            "newline list",
+            vec![
+                flag,
+                "tests/redirect-apex.yaml\ntests/rewrite-directory.yaml\n",
+            ],
+            two,
+        ),
+        ("quoted glob", vec![flag, "tests/*.yaml"], all.clone()),
+        ("folder", vec![flag, "tests"], all.clone()),
+        ("folder with slash", vec![flag, "tests/"], all.clone()),
+        (
+            // What the shell passes for an unquoted `tests/*.yaml`.
+            "unquoted glob",
+            vec![
+                flag,
+                "tests/block-hidden-files.yaml",
+                "tests/redirect-apex.yaml",
+                "tests/rewrite-directory.yaml",
+            ],
+            all,
+        ),
+    ]
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn publish_test_events_takes_files_globs_lists_folders_and_repeats() {
     let emu = Emu::start(|_| {}).await;
@@ -605,57 +656,7 @@ async fn publish_test_events_takes_files_globs_lists_folders_and_repeats() {
     // Not a test case: a folder means its .json/.yaml/.yml files only.
     std::fs::write(ws.path().join("tests/README.md"), "notes\n").unwrap();
     let names = example_names();
-    let forms: Vec<(&str, Vec<&str>, Vec<String>)> = vec![
-        (
-            "repeated flag",
-            vec![
-                "--test-events",
-                "tests/redirect-apex.yaml",
-                "--test-events",
-                "tests/rewrite-directory.yaml",
-            ],
-            names[1..].to_vec(),
-        ),
-        (
-            "comma list",
-            vec![
-                "--test-events",
-                "tests/redirect-apex.yaml,tests/rewrite-directory.yaml",
-            ],
-            names[1..].to_vec(),
-        ),
-        (
-            "newline list",
-            vec![
-                "--test-events",
-                "tests/redirect-apex.yaml\ntests/rewrite-directory.yaml\n",
-            ],
-            names[1..].to_vec(),
-        ),
-        (
-            "quoted glob",
-            vec!["--test-events", "tests/*.yaml"],
-            names.clone(),
-        ),
-        ("folder", vec!["--test-events", "tests"], names.clone()),
-        (
-            "folder with slash",
-            vec!["--test-events", "tests/"],
-            names.clone(),
-        ),
-        (
-            // What the shell passes for an unquoted `tests/*.yaml`.
-            "unquoted glob",
-            vec![
-                "--test-events",
-                "tests/block-hidden-files.yaml",
-                "tests/redirect-apex.yaml",
-                "tests/rewrite-directory.yaml",
-            ],
-            names.clone(),
-        ),
-    ];
-    for (what, flags, want) in forms {
+    for (what, flags, want) in grammar_forms("--test-events", &names) {
         let mut args = vec![
             "--function-name",
             "grammar",
@@ -721,43 +722,7 @@ fn test_command_event_takes_files_globs_lists_folders_and_repeats() {
     let ws = example_workspace();
     std::fs::write(ws.path().join("tests/README.md"), "notes\n").unwrap();
     let names = example_names();
-    let forms: Vec<(&str, Vec<&str>, Vec<String>)> = vec![
-        (
-            "repeated flag",
-            vec![
-                "--event",
-                "tests/redirect-apex.yaml",
-                "--event",
-                "tests/rewrite-directory.yaml",
-            ],
-            names[1..].to_vec(),
-        ),
-        (
-            "comma list",
-            vec![
-                "--event",
-                "tests/redirect-apex.yaml,tests/rewrite-directory.yaml",
-            ],
-            names[1..].to_vec(),
-        ),
-        (
-            "quoted glob",
-            vec!["--event", "tests/*.yaml"],
-            names.clone(),
-        ),
-        ("folder", vec!["--event", "tests"], names.clone()),
-        (
-            "unquoted glob",
-            vec![
-                "--event",
-                "tests/block-hidden-files.yaml",
-                "tests/redirect-apex.yaml",
-                "tests/rewrite-directory.yaml",
-            ],
-            names.clone(),
-        ),
-    ];
-    for (what, flags, want) in forms {
+    for (what, flags, want) in grammar_forms("--event", &names) {
         let o = run(clean(&mut Command::new(BIN))
             .current_dir(ws.path())
             .args(["test", "function.js", "--format", "json"])
