@@ -27,7 +27,12 @@ struct World {
 }
 
 async fn world() -> World {
-    let emu = Emu::start(|_| {}).await;
+    world_with(|_| {}).await
+}
+
+/// A world whose emulator is started with `tweak` (lost answers, say).
+async fn world_with(tweak: impl FnOnce(&mut cloudfront_publish::emulator::Config)) -> World {
+    let emu = Emu::start(tweak).await;
     let ws = tempfile::tempdir().unwrap();
     std::fs::write(ws.path().join("redirect.js"), FUNCTION).unwrap();
     std::fs::create_dir(ws.path().join("tests")).unwrap();
@@ -292,16 +297,10 @@ fn the_demo_publishes_a_kvs_backed_redirect_with_its_store() {
 #[tokio::test]
 async fn an_update_keys_answer_lost_by_the_emulator_is_recognised_and_the_run_goes_on() {
     for how in ["503", "drop"] {
-        let emu = Emu::start(|c| {
+        let w = world_with(|c| {
             c.lose = vec![format!("UpdateKeys:{how}:1").parse().unwrap()];
         })
         .await;
-        let w = World {
-            emu,
-            ws: tempfile::tempdir().unwrap(),
-        };
-        std::fs::write(w.ws.path().join("redirect.js"), FUNCTION).unwrap();
-        std::fs::create_dir(w.ws.path().join("tests")).unwrap();
         let (r, log) = w.run("/old: /new\n", "/new", true).await;
         assert_eq!(r.code, 0, "{how}: {}\n{}", r.stdout, r.stderr);
         let writes: Vec<&Value> = log
@@ -321,16 +320,10 @@ async fn an_update_keys_answer_lost_by_the_emulator_is_recognised_and_the_run_go
 
 #[tokio::test]
 async fn a_create_whose_answer_was_lost_finds_the_store_it_made() {
-    let emu = Emu::start(|c| {
+    let w = world_with(|c| {
         c.lose = vec!["CreateKeyValueStore:503:1".parse().unwrap()];
     })
     .await;
-    let w = World {
-        emu,
-        ws: tempfile::tempdir().unwrap(),
-    };
-    std::fs::write(w.ws.path().join("redirect.js"), FUNCTION).unwrap();
-    std::fs::create_dir(w.ws.path().join("tests")).unwrap();
     let (r, log) = w.run("/old: /new\n", "/new", true).await;
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let creates: Vec<&Value> = log
