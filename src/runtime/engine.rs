@@ -50,8 +50,7 @@ pub fn execute(
     cached: Option<pool::CompiledFunction>,
     reuse: Reuse,
 ) -> Outcome {
-    let kvs_json = inv.kvs.and_then(|map| serde_json::to_string(map).ok());
-    natives::begin(kvs_json.clone());
+    natives::begin(inv.kvs.and_then(|map| serde_json::to_string(map).ok()));
     let mut timed_out = Arc::new(AtomicBool::new(false));
     let pooled = match reuse {
         Reuse::Pooled => pool::with_ready(
@@ -73,7 +72,7 @@ pub fn execute(
         Some(ended) => ended,
         None => {
             // Nothing of a first attempt (a region run out) may show in this one.
-            natives::begin(kvs_json);
+            natives::forget_logs();
             timed_out = Arc::new(AtomicBool::new(false));
             let own = if reuse == Reuse::Fresh {
                 Reuse::Fresh

@@ -59,6 +59,11 @@ pub fn begin(kvs_json: Option<String>) {
     });
 }
 
+/// Drops what the invocation logged so far (it runs again from the start); the store stays.
+pub fn forget_logs() {
+    CURRENT.with(|c| c.borrow_mut().logs = LogBuf::default());
+}
+
 /// Ends the invocation and returns what it logged.
 pub fn end() -> Vec<String> {
     CURRENT.with(|c| std::mem::take(&mut *c.borrow_mut()).logs.lines)
